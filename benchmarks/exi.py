@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import timeit
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -105,15 +106,18 @@ def session_messages() -> dict[str, list[tuple[str, bytes, bool]]]:
 
 
 def session_rows(sessions: dict[str, list[tuple[str, bytes, bool]]],
-                 peer: dict[str, Any] | None) -> list[dict[str, Any]]:
+                 peer: dict[str, Any] | None, base: Baseline | None = None,
+                 current: Baseline | None = None) -> list[dict[str, Any]]:
     """Per session: the EV's codec work (encode what it sends, decode what it receives)."""
     rows = []
     for label, msgs in sessions.items():
         ours = 0.0
+        theirs = 0.0
         bridge: float | None = 0.0
         for i, (g, data, sent) in enumerate(msgs):
-            dec, enc = time_evcc(g, data, number=200)
+            dec, enc, bdec, benc = time_both(g, data, base, 200, current)
             ours += enc if sent else dec
+            theirs += (benc if sent else bdec) or 0.0
             p = (peer or {}).get("messages", {}).get(f"{label}#{i}", {})
             if bridge is not None and "decode_us" in p:
                 bridge += p["encode_us"] if sent else p["decode_us"]
@@ -121,6 +125,8 @@ def session_rows(sessions: dict[str, list[tuple[str, bytes, bool]]],
                 bridge = None
         row: dict[str, Any] = {"session": label, "messages": len(msgs),
                                "evcc_us": round(ours, 1)}
+        if base is not None:
+            row["baseline_us"] = round(theirs, 1)
         if bridge is not None and peer is not None:
             row["bridge_us"] = round(bridge, 1)
             row["ratio"] = round(bridge / ours, 1)
@@ -163,14 +169,70 @@ def big_schedule() -> bytes:
 def time_evcc(grammar: str, data: bytes, number: int = 0) -> tuple[float, float]:
     msg = exi.decode(data, grammar)
     assert exi.encode(msg, grammar, validate=False) == data
-    if not number:
-        number = 2000 if len(data) < 500 else 100 if len(data) < 10000 else 5
+    number = number or _number(data)
 
-    def best(fn: Any) -> float:
+    def best(fn: Callable[[], object]) -> float:
         return min(timeit.repeat(fn, number=number, repeat=7)) / number * 1e6
 
     return (best(lambda: exi.decode(data, grammar)),
             best(lambda: exi.encode(msg, grammar, validate=False)))
+
+
+_WORKER = """
+import json, sys, timeit
+from evcc import exi
+for line in sys.stdin:
+    job = json.loads(line)
+    g, data, n = job["g"], bytes.fromhex(job["hex"]), job["n"]
+    msg = exi.decode(data, g)
+    assert exi.encode(msg, g, validate=False) == data
+    best = lambda fn: min(timeit.repeat(fn, number=n, repeat=7)) / n * 1e6
+    print(json.dumps([best(lambda: exi.decode(data, g)),
+                      best(lambda: exi.encode(msg, g, validate=False))]), flush=True)
+"""
+
+
+class Baseline:
+    """Times a checkout's ``evcc.exi`` in a worker process, one message at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.env = {**os.environ, "PYTHONPATH": str(root)}
+        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER], env=self.env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def time(self, grammar: str, data: bytes, number: int) -> tuple[float, float]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps({"g": grammar, "hex": data.hex(), "n": number}) + "\n")
+        self.proc.stdin.flush()
+        dec, enc = json.loads(self.proc.stdout.readline())
+        return float(dec), float(enc)
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def _number(data: bytes) -> int:
+    return 2000 if len(data) < 500 else 100 if len(data) < 10000 else 5
+
+
+def time_both(grammar: str, data: bytes, base: Baseline | None, number: int = 0,
+              ours: Baseline | None = None) -> tuple[float, float, float | None, float | None]:
+    """(decode, encode) µs of this tree and of the baseline, best of alternating runs.
+
+    With a baseline, this tree is timed in a worker process too (``ours``), so that both
+    run in processes of the same shape (heap size, loaded modules)."""
+    number = number or _number(data)
+    if base is None or ours is None:
+        return (*time_evcc(grammar, data, number), None, None)
+    mine, theirs = [], []
+    for _ in range(2):
+        mine.append(ours.time(grammar, data, number))
+        theirs.append(base.time(grammar, data, number))
+    return (min(o[0] for o in mine), min(o[1] for o in mine),
+            min(b[0] for b in theirs), min(b[1] for b in theirs))
 
 
 def time_peer(messages: list[tuple[str, str, bytes, int]]) -> dict[str, Any] | None:
@@ -189,14 +251,16 @@ def time_peer(messages: list[tuple[str, str, bytes, int]]) -> dict[str, Any] | N
     return result
 
 
-def import_time() -> float:
+def import_time(root: Path = REPO) -> float:
     """Best of 5 fresh interpreters, with bytecode cached (as on an installed system)."""
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "evcc" / "exi")],
-                   check=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": ""})
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "", "PYTHONPATH": str(root)}
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(root / "evcc" / "exi")],
+                   check=True, env=env)
     code = ("import time; t = time.perf_counter(); import evcc.exi as x; "
             "x.grammar_module('iso2'); print((time.perf_counter() - t) * 1e3)")
     best = min(float(subprocess.run([sys.executable, "-c", code], capture_output=True,
-                                    text=True, check=True).stdout) for _ in range(5))
+                                    text=True, check=True, env=env).stdout)
+               for _ in range(5))
     return best
 
 
@@ -214,19 +278,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--session-rounds", type=int, default=5,
                     help="bridge calls per message of the recorded sessions")
     ap.add_argument("--no-peer", action="store_true", help="skip the Java bridge")
+    ap.add_argument("--baseline", type=Path, metavar="DIR",
+                    help="also time the evcc.exi of this checkout (before/after columns)")
     args = ap.parse_args(argv)
+    base = Baseline(args.baseline) if args.baseline else None
+    ours = Baseline(REPO) if args.baseline else None
     messages = pick_messages()
     rows = []
     for label, g, data in messages:
-        dec, enc = time_evcc(g, data)
-        rows.append({"message": label, "grammar": g, "bytes": len(data),
-                     "evcc_decode_us": round(dec, 2), "evcc_encode_us": round(enc, 2)})
+        dec, enc, bdec, benc = time_both(g, data, base, 0, ours)
+        row = {"message": label, "grammar": g, "bytes": len(data),
+               "evcc_decode_us": round(dec, 2), "evcc_encode_us": round(enc, 2)}
+        if bdec is not None and benc is not None:
+            row.update(baseline_decode_us=round(bdec, 2), baseline_encode_us=round(benc, 2))
+        rows.append(row)
     sessions = session_messages()
     jobs = [(label, g, data, args.rounds) for label, g, data in messages]
     jobs += [(f"{label}#{i}", g, data, args.session_rounds) for label, msgs in sessions.items()
              for i, (g, data, _sent) in enumerate(msgs)]
     peer = None if args.no_peer else time_peer(jobs)
-    srows = session_rows(sessions, peer)
+    srows = session_rows(sessions, peer, base, ours)
     if peer is not None:
         for row in rows:
             p = peer["messages"].get(row["message"], {})
@@ -238,8 +309,13 @@ def main(argv: list[str] | None = None) -> int:
                 row["encode_ratio"] = round(p["encode_us"] / row["evcc_encode_us"], 1)
             elif "error" in p:
                 row["bridge_error"] = p["error"]
+    for worker in (base, ours):
+        if worker is not None:
+            worker.close()
     report = {"rows": rows, "sessions": srows,
               "import_evcc_exi_plus_iso2_ms": round(import_time(), 1),
+              "baseline_import_ms": None if base is None else round(
+                  import_time(base.root), 1),
               "bridge_gateway_start_s": None if peer is None else round(
                   peer["gateway_start_s"], 2),
               "bridge": "measured" if peer is not None else "skipped (--no-peer)"
@@ -247,20 +323,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
-    _table(f"{'message':38} {'B':>5} {'dec µs':>8} {'enc µs':>8} {'bridge dec':>11} "
-           f"{'bridge enc':>11} {'dec x':>7} {'enc x':>7}",
+    b = base is not None
+    _table(f"{'message':38} {'B':>5} {'dec µs':>8} {'enc µs':>8}"
+           + (f" {'base dec':>9} {'base enc':>9}" if b else "")
+           + f" {'bridge dec':>11} {'bridge enc':>11} {'dec x':>7} {'enc x':>7}",
            [f"{r['message']:38} {r['bytes']:>5} {r['evcc_decode_us']:>8.1f} "
-            f"{r['evcc_encode_us']:>8.1f} {r.get('bridge_decode_us', '-'):>11} "
+            f"{r['evcc_encode_us']:>8.1f}"
+            + (f" {r['baseline_decode_us']:>9.1f} {r['baseline_encode_us']:>9.1f}" if b else "")
+            + f" {r.get('bridge_decode_us', '-'):>11} "
             f"{r.get('bridge_encode_us', '-'):>11} {r.get('decode_ratio', '-'):>7} "
             f"{r.get('encode_ratio', '-'):>7}" for r in rows])
     if srows:
         print()
         _table(f"{'recorded session (EV side: encode sent, decode received)':58} {'msgs':>4} "
-               f"{'evcc µs':>9} {'bridge µs':>11} {'x':>7}",
-               [f"{sr['session']:58} {sr['messages']:>4} {sr['evcc_us']:>9.1f} "
-                f"{sr.get('bridge_us', '-'):>11} {sr.get('ratio', '-'):>7}" for sr in srows])
+               f"{'evcc µs':>9}" + (f" {'base µs':>9}" if b else "")
+               + f" {'bridge µs':>11} {'x':>7}",
+               [f"{sr['session']:58} {sr['messages']:>4} {sr['evcc_us']:>9.1f}"
+                + (f" {sr['baseline_us']:>9.1f}" if b else "")
+                + f" {sr.get('bridge_us', '-'):>11} {sr.get('ratio', '-'):>7}"
+                for sr in srows])
         print()
-    print(f"import evcc.exi + iso2 grammar: {report['import_evcc_exi_plus_iso2_ms']} ms")
+    print(f"import evcc.exi + iso2 grammar: {report['import_evcc_exi_plus_iso2_ms']} ms"
+          + (f" (baseline {report['baseline_import_ms']} ms)" if b else ""))
     if peer is not None:
         print(f"bridge gateway start: {report['bridge_gateway_start_s']} s")
     else:

@@ -2,7 +2,15 @@
 
 Profile: EXI 1.0, non-strict, bit-packed, header ``0x80`` without options, no value string
 table, EXI-profile limits 0/0. Grammar modules are generated from the XSDs by
-``python -m tools.exigen`` and imported lazily, one per grammar set::
+``python -m tools.exigen`` and imported lazily, one per grammar set.
+
+Typed, one codec object per grammar set::
+
+    msg = evcc.exi.ISO2.decode(data)          # -> iso2.V2G_Message
+    data = evcc.exi.ISO2.encode(msg)
+    info = evcc.exi.XMLDSIG.decode_element(frag, xmldsig.SignedInfoType)
+
+By name (results untyped; the CLI and tools)::
 
     msg = evcc.exi.decode(data, "iso2")
     data = evcc.exi.encode(msg, "iso2")
@@ -15,26 +23,45 @@ and :class:`evcc.errors.ExiEncodeError` escape.
 
 from __future__ import annotations
 
-from typing import Any
-
-from evcc.exi._api import GRAMMAR_NAMES, decode, encode, from_xml, grammar_module, to_xml
-from evcc.exi._runtime import AnyElement, Named
+from evcc.exi._api import decode, encode, from_xml, grammar_module, to_xml
+from evcc.exi._codecs import (
+    APP,
+    DIN,
+    ISO2,
+    ISO20_AC,
+    ISO20_ACDP,
+    ISO20_COMMON,
+    ISO20_DC,
+    ISO20_WPT,
+    XMLDSIG,
+    Codec,
+)
+from evcc.exi._grammar import GRAMMAR_NAMES, GrammarName, reset_cache
+from evcc.exi._nodes import AnyElement, Named
 
 __all__ = [
+    "APP",
+    "DIN",
     "GRAMMAR_NAMES",
+    "ISO2",
+    "ISO20_AC",
+    "ISO20_ACDP",
+    "ISO20_COMMON",
+    "ISO20_DC",
+    "ISO20_WPT",
+    "XMLDSIG",
     "AnyElement",
+    "Codec",
+    "GrammarName",
     "Named",
     "decode",
     "encode",
     "from_xml",
     "grammar_module",
+    "reset_cache",
     "to_xml",
 ]
 
 
 def __dir__() -> list[str]:
     return list(__all__)
-
-
-def _unused(_: Any) -> None:  # pragma: no cover - keeps Any imported for type readers
-    return None

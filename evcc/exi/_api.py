@@ -1,77 +1,46 @@
-"""Public entry points: grammar lookup, decode, encode and the XML mapping."""
+"""Decode and encode with a grammar set; the string-named entry points and the XML mapping.
+
+``decode_with``/``encode_with`` do the work for both the name-based functions here and the
+typed codecs (:mod:`evcc.exi._codecs`). Errors are mapped by exception type: only
+:class:`ExiDecodeError` and :class:`ExiEncodeError` escape.
+"""
 
 from __future__ import annotations
 
-import importlib
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evcc.errors import ExiDecodeError, ExiEncodeError, ExiError
-from evcc.exi._runtime import (
-    AnyElement,
-    Named,
-    Reader,
-    Writer,
-    any_element,
-    encode_any,
-    relaxed_decode,
-    relaxed_encode,
-)
+from evcc.errors import ExiDecodeError, ExiEncodeError
+from evcc.exi._bits import Reader, Writer
+from evcc.exi._grammar import CACHE, GRAMMAR_NAMES, Grammar, GrammarModule, load
+from evcc.exi._nodes import AnyElement, Named
+from evcc.exi._relaxed import relaxed_decode, relaxed_encode
+from evcc.exi._wildcards import any_element, encode_any
 
-#: grammar name -> generated module name
-_MODULES: dict[str, str] = {
-    "app": "app",
-    "din": "din",
-    "iso2": "iso2",
-    "iso20-common": "iso20_common",
-    "iso20-ac": "iso20_ac",
-    "iso20-dc": "iso20_dc",
-    "iso20-wpt": "iso20_wpt",
-    "iso20-acdp": "iso20_acdp",
-    "xmldsig": "xmldsig",
-}
-GRAMMAR_NAMES: tuple[str, ...] = tuple(_MODULES)
-_HEADER = 0x80
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-
-#: grammar name -> its loaded module
-_LOADED: dict[str, ModuleType] = {}
-#: grammar name -> class name -> event code of the document root of that class
-_DOC_ROOTS: dict[str, dict[str, int]] = {}
+_HEADER = 0x80  # EXI 1.0, no options, no cookie
+_LOADED = CACHE.loaded  # the cache's own dict (cleared in place on reset)
 
 
 def grammar_module(grammar: str) -> ModuleType:
-    """The generated module of a grammar set (imported on first use)."""
-    g = _LOADED.get(grammar)
-    if g is not None:
-        return g
-    name = _MODULES.get(grammar)
-    if name is None:
-        raise ExiError(f"unknown grammar {grammar!r}; choose one of {', '.join(_MODULES)}")
-    full = f"evcc.exi._generated.{name}"
-    g = importlib.import_module(full)
-    _DOC_ROOTS[grammar] = {cls: g.DOC_INDEX[qn] for cls, qn in g.ELEMENT_OF_CLASS.items()
-                           if qn in g.DOC_INDEX}
-    _LOADED[grammar] = g
-    return g
+    """The generated module of a grammar set (imported on first use); its classes are
+    attributes (untyped here: import ``evcc.messages.<grammar>`` for typed classes)."""
+    return load(grammar).module_object
 
 
-def _wrap_root(g: ModuleType, table: Any, by_index: int, value: Any) -> Any:
-    qn = table[by_index][0]
-    cls = type(value).__name__
-    if g.ELEMENT_OF_CLASS.get(cls) == qn:
+def _wrap_root(g: GrammarModule, qn: tuple[str, str], value: object) -> object:
+    if g.ELEMENT_OF_TYPE.get(type(value)) == qn:
         return value
     return Named(qn, value)
 
 
-def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
-    """Decode one EXI stream (header ``0x80`` included) with a grammar set.
-
-    Stops at ED; padding and trailing bytes are ignored.
-    """
-    g = _LOADED.get(grammar) or grammar_module(grammar)
+def decode_with(gr: Grammar, data: bytes, fragment: bool) -> object:
+    """Decode one EXI stream (header included); stops at ED, ignores padding and tail."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise ExiDecodeError("EXI input must be bytes")
+    g = gr.module
     r = Reader(data, g)
     try:
         if not r.data:
@@ -84,7 +53,9 @@ def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
         table = g.DOC
         c = r.bits(g.DOC_WIDTH)
         if c < len(table):
-            return _wrap_root(g, table, c, table[c][1](r))
+            qn, dec, _ = table[c]
+            value = dec(r)
+            return value if g.ELEMENT_OF_TYPE.get(type(value)) == qn else Named(qn, value)
         if c == len(table):
             return any_element(r)
         raise r.bad(c)
@@ -94,28 +65,27 @@ def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
         raise ExiDecodeError("nesting too deep", r.pos) from None
     except MemoryError:
         raise ExiDecodeError("value too large", r.pos) from None
-    except ValueError as exc:
-        if "negative shift" in str(exc):
-            raise ExiDecodeError("premature end of stream", r.pos) from None
-        raise ExiDecodeError(f"invalid value in stream ({exc})", r.pos) from None
+    except ValueError:
+        # generated readers shift by (stream bits - position): negative past the end
+        raise ExiDecodeError("premature end of stream or invalid value", r.pos) from None
     except (IndexError, KeyError, TypeError, OverflowError) as exc:
         raise ExiDecodeError(f"invalid stream ({exc.__class__.__name__})", r.pos) from None
     except Exception as exc:  # the API promises typed errors only
         raise ExiDecodeError(f"decoder failure ({exc.__class__.__name__})", r.pos) from None
 
 
-def _decode_fragment(r: Reader, g: ModuleType) -> Any:
+def _decode_fragment(r: Reader, g: GrammarModule) -> object:
     table = g.FRAG
     n = len(table)
-    items: list[Any] = []
+    items: list[object] = []
     while True:
         c = r.bits(g.FRAG_WIDTH)
         if c < n:
-            dec = table[c][1]
+            qn, dec, _ = table[c]
             if dec is None:
-                items.append(relaxed_decode(r, table[c][0]))
+                items.append(relaxed_decode(r, qn))
             else:
-                items.append(_wrap_root(g, table, c, dec(r)))
+                items.append(_wrap_root(g, qn, dec(r)))
         elif c == n:
             items.append(any_element(r))
         elif c == n + 1:
@@ -127,20 +97,79 @@ def _decode_fragment(r: Reader, g: ModuleType) -> Any:
     return items[0] if len(items) == 1 else items
 
 
-def _root_index(g: ModuleType, index: dict[Any, int], msg: Any) -> tuple[int, Any]:
+def _root_index(gr: Grammar, index: Mapping[tuple[str, str], int],
+                msg: object) -> tuple[int, object]:
     if isinstance(msg, Named):
-        i = index.get(tuple(msg.qname))
+        i = index.get((msg.qname[0], msg.qname[1]))
         if i is None:
-            raise ExiEncodeError(f"element {msg.qname} is not a root of grammar {g.GRAMMAR}")
+            raise ExiEncodeError(f"element {msg.qname} is not a root of grammar {gr.name}")
         return i, msg.value
-    qn = g.ELEMENT_OF_CLASS.get(type(msg).__name__)
+    qn = gr.module.ELEMENT_OF_TYPE.get(type(msg))
     i = index.get(qn) if qn is not None else None
     if i is None:
         raise ExiEncodeError(
-            f"{type(msg).__name__} does not name a root element of grammar {g.GRAMMAR}; "
+            f"{type(msg).__name__} does not name a root element of grammar {gr.name}; "
             "wrap it in evcc.exi.Named"
         )
     return i, msg
+
+
+def encode_with(gr: Grammar, msg: object, fragment: bool, validate: bool) -> bytes:
+    """Encode a message object (or Named, AnyElement, or a list of them for fragments)."""
+    g = gr.module
+    w = Writer(validate, _HEADER)
+    try:
+        if fragment:
+            items = msg if isinstance(msg, list) else [msg]
+            if not items:
+                raise ExiEncodeError("a fragment needs at least one element")
+            for item in items:
+                _fragment_item(w, gr, item)
+            w.bits(len(g.FRAG) + 1, g.FRAG_WIDTH)
+        elif isinstance(msg, AnyElement):
+            w.bits(len(g.DOC), g.DOC_WIDTH)  # SE(*)
+            encode_any(w, g, msg)
+        else:
+            i = gr.doc_roots.get(type(msg), -1)  # a root given as its class
+            i, value = (i, msg) if i >= 0 else _root_index(gr, g.DOC_INDEX, msg)
+            w.bits(i, g.DOC_WIDTH)
+            g.DOC[i][2](w, value)
+    except ExiEncodeError:
+        raise
+    except RecursionError:
+        raise ExiEncodeError("message nested too deep") from None
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError, OverflowError) as exc:
+        raise ExiEncodeError(f"message does not fit grammar {gr.name}: {exc}") from None
+    except Exception as exc:  # the API promises typed errors only
+        raise ExiEncodeError(f"encoder failure ({exc.__class__.__name__})") from None
+    return w.getvalue()
+
+
+def _fragment_item(w: Writer, gr: Grammar, item: object) -> None:
+    g = gr.module
+    if isinstance(item, AnyElement) and tuple(item.qname) not in g.FRAG_INDEX:
+        w.bits(len(g.FRAG), g.FRAG_WIDTH)  # SE(*)
+        encode_any(w, g, item)
+        return
+    root = Named(item.qname, item) if isinstance(item, AnyElement) else item
+    i, value = _root_index(gr, g.FRAG_INDEX, root)
+    w.bits(i, g.FRAG_WIDTH)
+    qn, _, enc = g.FRAG[i]
+    if enc is None:
+        from evcc.exi._xml import lexical  # noqa: PLC0415 - XML mapping on first use
+        relaxed_encode(w, g, qn, value, lexical)
+    else:
+        enc(w, value)
+
+
+# --- name-based entry points (untyped results; see evcc.exi.ISO2 etc. for typed ones) ---
+
+def decode(data: bytes, grammar: str, fragment: bool = False) -> Any:
+    """Decode one EXI stream (header ``0x80`` included) with a grammar set.
+
+    Stops at ED; padding and trailing bytes are ignored.
+    """
+    return decode_with(_LOADED.get(grammar) or load(grammar), data, fragment)
 
 
 def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = True) -> bytes:
@@ -151,61 +180,19 @@ def encode(msg: Any, grammar: str, fragment: bool = False, *, validate: bool = T
     re-encode received data (real devices send out-of-facet lengths). Ranges and
     enumerations are always enforced because the encoding depends on them.
     """
-    g = _LOADED.get(grammar) or grammar_module(grammar)
-    w = Writer(validate)
-    w.a = 0x100 | _HEADER
-    try:
-        if fragment:
-            items = msg if isinstance(msg, list) else [msg]
-            if not items:
-                raise ExiEncodeError("a fragment needs at least one element")
-            for item in items:
-                if isinstance(item, AnyElement) and tuple(item.qname) not in g.FRAG_INDEX:
-                    w.bits(len(g.FRAG), g.FRAG_WIDTH)  # SE(*)
-                    encode_any(w, g, item)
-                    continue
-                root = Named(item.qname, item) if isinstance(item, AnyElement) else item
-                i, value = _root_index(g, g.FRAG_INDEX, root)
-                w.bits(i, g.FRAG_WIDTH)
-                enc = g.FRAG[i][2]
-                if enc is None:
-                    relaxed_encode(w, g, g.FRAG[i][0], value, _xml().lexical)
-                else:
-                    enc(w, value)
-            w.bits(len(g.FRAG) + 1, g.FRAG_WIDTH)
-        elif isinstance(msg, AnyElement):
-            w.bits(len(g.DOC), g.DOC_WIDTH)  # SE(*)
-            encode_any(w, g, msg)
-        else:
-            i = _DOC_ROOTS[grammar].get(type(msg).__name__, -1)  # a root given as its class
-            i, value = (i, msg) if i >= 0 else _root_index(g, g.DOC_INDEX, msg)
-            w.bits(i, g.DOC_WIDTH)
-            g.DOC[i][2](w, value)
-    except ExiEncodeError:
-        raise
-    except RecursionError:
-        raise ExiEncodeError("message nested too deep") from None
-    except (AttributeError, TypeError, ValueError, IndexError, KeyError, OverflowError) as exc:
-        raise ExiEncodeError(f"message does not fit grammar {grammar}: {exc}") from None
-    except Exception as exc:  # the API promises typed errors only
-        raise ExiEncodeError(f"encoder failure ({exc.__class__.__name__})") from None
-    return w.getvalue()
+    return encode_with(_LOADED.get(grammar) or load(grammar), msg, fragment, validate)
 
 
-def _xml() -> ModuleType:
-    """The XML mapping, imported on first use (keeps ``import evcc.exi`` light)."""
-    return importlib.import_module("evcc.exi._xml")
-
-
-def to_xml(msg: Any) -> str:
+def to_xml(msg: object) -> str:
     """The standard XML representation of a decoded or built message."""
-    text: str = _xml().to_xml(msg)
-    return text
+    from evcc.exi import _xml  # noqa: PLC0415 - on first use: keeps the package light
+    return _xml.to_xml(msg)
 
 
 def from_xml(xml: str, grammar: str, fragment: bool = False) -> Any:
     """Parse XML into message objects of a grammar set (same result shape as decode)."""
-    return _xml().from_xml(xml, grammar_module(grammar), fragment)
+    from evcc.exi import _xml  # noqa: PLC0415 - on first use
+    return _xml.from_xml(xml, load(grammar).module, fragment)
 
 
-__all__ = ["AnyElement", "Named"]
+__all__ = ["GRAMMAR_NAMES", "decode", "encode", "from_xml", "grammar_module", "to_xml"]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
-import sys
 import xml.etree.ElementTree as ET
-from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evcc.errors import ExiEncodeError, ExiError
-from evcc.exi._runtime import AnyElement, Named
+from evcc.exi._grammar import CACHE
+from evcc.exi._nodes import AnyElement, Named
+
+if TYPE_CHECKING:
+    from evcc.exi._grammar import GrammarModule
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 
@@ -29,11 +31,9 @@ def lexical(v: Any, spec: str) -> str:
     return str(v)
 
 
-def _module_of(obj: Any) -> ModuleType | None:
-    mod = sys.modules.get(type(obj).__module__)
-    if mod is not None and hasattr(mod, "META"):
-        return mod
-    return None
+def _module_of(obj: Any) -> GrammarModule | None:
+    """A grammar module that describes the class of ``obj``."""
+    return CACHE.module_of(type(obj))
 
 
 class _Out:
@@ -74,7 +74,7 @@ def to_xml(msg: Any) -> str:
             _any(out, item)
         else:
             g = _module_of(item)
-            qn = g.ELEMENT_OF_CLASS.get(type(item).__name__) if g is not None else None
+            qn = g.ELEMENT_OF_TYPE.get(type(item)) if g is not None else None
             if qn is None:
                 raise ExiError(f"{type(item).__name__}: element name unknown; use Named")
             _element(out, qn, item, g, "class:" + type(item).__name__)
@@ -100,7 +100,7 @@ def _open(out: _Out, qn: Any, attrs: list[Any]) -> str:
     return tag
 
 
-def _element(out: _Out, qn: Any, value: Any, g: ModuleType | None,
+def _element(out: _Out, qn: Any, value: Any, g: GrammarModule | None,
              spec: str | None) -> None:
     if isinstance(value, Named):
         _element(out, tuple(value.qname), value.value, g, _spec_for(tuple(value.qname)))
@@ -126,22 +126,16 @@ def _element(out: _Out, qn: Any, value: Any, g: ModuleType | None,
 
 
 def _spec_for(qn: tuple[str, ...]) -> str | None:
-    """The XML spec of an element qname in any loaded grammar module (qnames identify
-    their standard, so every loaded module that knows the qname agrees)."""
-    for name, mod in list(sys.modules.items()):
-        if name.startswith("evcc.exi._generated.") and hasattr(mod, "ELEMENT_SPECS"):
-            spec: str | None = mod.ELEMENT_SPECS.get(qn)
-            if spec is not None:
-                return spec
-    return None
+    """The XML spec of an element qname in any loaded grammar module."""
+    return CACHE.element_spec((qn[0], qn[1]))
 
 
 def _is_simple(v: Any) -> bool:
     return isinstance(v, (str, bytes, bytearray, int, bool, enum.Enum))
 
 
-def _object(out: _Out, qn: tuple[str, str], obj: Any, g: ModuleType) -> None:
-    meta = g.META.get(type(obj).__name__)
+def _object(out: _Out, qn: tuple[str, str], obj: Any, g: GrammarModule) -> None:
+    meta = g.META_OF_TYPE.get(type(obj))
     if meta is None:
         raise ExiError(f"{type(obj).__name__} is not a message class of {g.GRAMMAR}")
     attrs = []
@@ -244,7 +238,7 @@ def _split_tag(tag: str) -> tuple[str, str]:
 
 # ------------------------------------------------------------------ XML -> objects
 
-def from_xml(xml: str, g: ModuleType, fragment: bool) -> Any:
+def from_xml(xml: str, g: GrammarModule, fragment: bool) -> Any:
     """Build message objects from XML text (the inverse of :func:`to_xml`)."""
     try:
         root = ET.fromstring(xml)  # noqa: S314 - expat, no external entities are fetched
@@ -263,7 +257,7 @@ def from_xml(xml: str, g: ModuleType, fragment: bool) -> Any:
                              f"({exc.__class__.__name__})") from None
 
 
-def _root(el: ET.Element, g: ModuleType, fragment: bool) -> Any:
+def _root(el: ET.Element, g: GrammarModule, fragment: bool) -> Any:
     qn = _split_tag(el.tag)
     table = g.FRAG if fragment else g.DOC
     if fragment and not any(row[0] == qn for row in table):
@@ -292,14 +286,14 @@ def _to_any(el: ET.Element) -> AnyElement:
     return out
 
 
-def _value(el: ET.Element, spec: str, g: ModuleType) -> Any:
+def _value(el: ET.Element, spec: str, g: GrammarModule) -> Any:
     if not spec.startswith("class:"):
         if len(el):
             raise ExiEncodeError(f"{el.tag}: simple value with child elements")
         return parse_lexical(el.text or "", spec, g)
     cname = spec[6:]
     meta = g.META[cname]
-    cls = getattr(g, cname)
+    cls = g.CLASSES[cname]
     kwargs: dict[str, Any] = {}
     known_attrs = set()
     for name, kind, aq, _is_list, fspec in meta:
@@ -354,7 +348,7 @@ def _value(el: ET.Element, spec: str, g: ModuleType) -> Any:
     return cls(**kwargs)
 
 
-def parse_lexical(text: str, spec: str, g: ModuleType) -> Any:
+def parse_lexical(text: str, spec: str, g: GrammarModule) -> Any:
     """A simple value from its XML text."""
     if spec == "str":
         return text
@@ -374,5 +368,5 @@ def parse_lexical(text: str, spec: str, g: ModuleType) -> Any:
     if spec == "b64":
         return base64.b64decode("".join(t.split()), validate=True)
     if spec.startswith("enum:"):
-        return getattr(g, spec[5:])(t)
+        return g.CLASSES[spec[5:]](t)
     return text

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from evcc.errors import ExiSignatureError
-from evcc.exi._api import encode, grammar_module
-from evcc.exi._runtime import AnyElement, Named
+from evcc.exi._api import encode
+from evcc.exi._generated import xmldsig_types as ds
+from evcc.exi._grammar import load
+from evcc.exi._nodes import Named
 
 CANONICAL_EXI = "http://www.w3.org/TR/canonical-exi/"
 ECDSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
@@ -44,46 +46,26 @@ def element_digest(element: Named | Any, grammar: str, algorithm: str = SHA256) 
     return hashlib.new(name, element_fragment(element, grammar)).digest()
 
 
-def convert(obj: Any, grammar: str) -> Any:
-    """Rebuild a message object with the classes of another grammar set (same names)."""
-    return _convert(obj, grammar_module(grammar))
+def signed_info_bytes(signed_info: ds.SignedInfoType | Named) -> bytes:
+    """SignedInfo as an EXI fragment of the standalone xmldsig grammar: the signed bytes.
 
-
-def _convert(obj: Any, g: Any) -> Any:
-    if isinstance(obj, list):
-        return [_convert(x, g) for x in obj]
-    if isinstance(obj, tuple):
-        return tuple(_convert(x, g) for x in obj)
-    if isinstance(obj, Named):
-        return Named(obj.qname, _convert(obj.value, g))
-    slots = getattr(type(obj), "__slots__", None)
-    if slots is None or isinstance(obj, AnyElement) or not hasattr(obj, "__dataclass_fields__"):
-        return obj
-    cls = getattr(g, type(obj).__name__, None)
-    if cls is None:
-        raise ExiSignatureError(f"{type(obj).__name__} has no counterpart in {g.GRAMMAR}")
-    new = object.__new__(cls)
-    for name in slots:
-        setattr(new, name, _convert(getattr(obj, name), g))
-    return new
-
-
-def signed_info_bytes(signed_info: Any) -> bytes:
-    """SignedInfo as an EXI fragment of the standalone xmldsig grammar: the signed bytes."""
+    The xmldsig classes are one set for every grammar module, so a SignedInfo taken from
+    any message encodes as it is.
+    """
     value = signed_info.value if isinstance(signed_info, Named) else signed_info
-    return encode(convert(value, "xmldsig"), "xmldsig", fragment=True, validate=False)
+    return encode(value, "xmldsig", fragment=True, validate=False)
 
 
 def find_ids(root: Any, grammar: str) -> dict[str, Named]:
     """Every element below ``root`` that carries an ``Id`` attribute, by Id value."""
-    g = grammar_module(grammar)
+    g = load(grammar).module
     found: dict[str, Named] = {}
 
     def walk(value: Any, qname: Any) -> None:
         if isinstance(value, Named):
             walk(value.value, tuple(value.qname))
             return
-        meta = g.META.get(type(value).__name__)
+        meta = g.META_OF_TYPE.get(type(value))
         if meta is None:
             return
         ident = getattr(value, "id", None)
@@ -100,7 +82,7 @@ def find_ids(root: Any, grammar: str) -> dict[str, Named]:
                     continue
                 walk(item, _member_qname(item, fq, spec))
 
-    walk(root, g.ELEMENT_OF_CLASS.get(type(root).__name__))
+    walk(root, g.ELEMENT_OF_TYPE.get(type(root)))
     return found
 
 
@@ -122,8 +104,8 @@ class VerifiedSignature:
     signature_method: str
 
 
-def verify_signature(message: Any, grammar: str, verifier: Verifier,
-                     signature: Any = None) -> VerifiedSignature:
+def verify_signature(message: object, grammar: str, verifier: Verifier,
+                     signature: ds.SignatureType | None = None) -> VerifiedSignature:
     """Check every Reference digest and the SignatureValue of a decoded message.
 
     ``signature`` defaults to ``message.header.signature``. A Reference whose Id is absent
@@ -159,42 +141,40 @@ def verify_signature(message: Any, grammar: str, verifier: Verifier,
     return VerifiedSignature(tuple(matched), si.signature_method.algorithm)
 
 
-def build_signed_info(digests: Iterable[tuple[str, bytes]], grammar: str,
+def build_signed_info(digests: Iterable[tuple[str, bytes]],
                       signature_method: str = ECDSA_SHA256,
-                      digest_method: str = SHA256) -> Any:
-    """A SignedInfo (classes of ``grammar``) with one Reference per (Id, digest)."""
-    g = grammar_module(grammar)
+                      digest_method: str = SHA256) -> ds.SignedInfoType:
+    """A SignedInfo with one Reference per (Id, digest)."""
     refs = [
-        g.ReferenceType(
+        ds.ReferenceType(
             uri=f"#{ident}",
-            transforms=g.TransformsType(
-                transform=[g.TransformType(algorithm=CANONICAL_EXI, content=[])]),
-            digest_method=g.DigestMethodType(algorithm=digest_method, content=[]),
+            transforms=ds.TransformsType(
+                transform=[ds.TransformType(algorithm=CANONICAL_EXI, content=[])]),
+            digest_method=ds.DigestMethodType(algorithm=digest_method, content=[]),
             digest_value=digest,
         )
         for ident, digest in digests
     ]
     if not refs:
         raise ExiSignatureError("nothing to sign")
-    return g.SignedInfoType(
-        canonicalization_method=g.CanonicalizationMethodType(algorithm=CANONICAL_EXI,
-                                                             content=[]),
-        signature_method=g.SignatureMethodType(algorithm=signature_method, content=[]),
+    return ds.SignedInfoType(
+        canonicalization_method=ds.CanonicalizationMethodType(algorithm=CANONICAL_EXI,
+                                                              content=[]),
+        signature_method=ds.SignatureMethodType(algorithm=signature_method, content=[]),
         reference=refs,
     )
 
 
 def sign_elements(elements: Iterable[Named], grammar: str, signer: Signer,
                   signature_method: str = ECDSA_SHA256,
-                  digest_method: str = SHA256) -> Any:
-    """A Signature (classes of ``grammar``) over elements that carry an ``id``."""
-    g = grammar_module(grammar)
+                  digest_method: str = SHA256) -> ds.SignatureType:
+    """A Signature over elements of a ``grammar`` message that carry an ``id``."""
     digests = []
     for el in elements:
         ident = getattr(el.value, "id", None)
         if not isinstance(ident, str) or not ident:
             raise ExiSignatureError(f"element {el.qname} has no Id to reference")
         digests.append((ident, element_digest(el, grammar, digest_method)))
-    si = build_signed_info(digests, grammar, signature_method, digest_method)
+    si = build_signed_info(digests, signature_method, digest_method)
     value = signer(signed_info_bytes(si))
-    return g.SignatureType(signed_info=si, signature_value=g.SignatureValueType(value=value))
+    return ds.SignatureType(signed_info=si, signature_value=ds.SignatureValueType(value=value))

@@ -10,6 +10,7 @@ written in one step; anything else falls back to the general per-state code.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 
@@ -46,6 +47,12 @@ def _rename(expr: str) -> str:
 
 
 _LOCAL = re.compile(r"\b([fk])(\d+)\b")
+
+
+def _digest(text: str) -> str:
+    """A short name suffix from a table's content: equal tables get equal names in every
+    grammar module, so that the functions that use them stay byte-identical."""
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
 class CodecEmitter:
@@ -273,9 +280,10 @@ class CodecEmitter:
         key = tuple(calls)
         name = self._dispatch.get(key)
         if name is None:
-            name = f"_DT{len(self._dispatch)}"
+            rhs = f"({', '.join(calls)},)"
+            name = f"_DT_{_digest(rhs)}"
             self._dispatch[key] = name
-            self._late.append(f"{name} = ({', '.join(calls)},)")
+            self._late.append(f"{name} = {rhs}")
         out.append(f"{ind}    if c < {len(calls)}:")
         out.append(f"{ind}        {SYNC_OUT}")
         out.append(f"{ind}        f{field} = {name}[c](r)")
@@ -1116,8 +1124,6 @@ class CodecEmitter:
         key = tuple((cj, q.decl.qname) for cj, q in members)
         if key in self._subst_tables:
             return self._subst_tables[key]
-        name = f"_SUB{len(self._subst_tables)}"
-        self._subst_tables[key] = name
         entries: list[str] = []
         seen_cls: set[str] = set()
         for cj, q in members:
@@ -1129,7 +1135,10 @@ class CodecEmitter:
                 if cls not in seen_cls and len(same) == 1:
                     seen_cls.add(cls)
                     entries.append(f"{cls!r}: ({cj}, {self.enc_fn(d)})")
-        self._late.append(f"{name}: dict[Any, Any] = {{" + ", ".join(entries) + "}")
+        rhs = "{" + ", ".join(entries) + "}"
+        name = f"_SUB_{_digest(rhs)}"
+        self._subst_tables[key] = name
+        self._late.append(f"{name}: dict[Any, Any] = {rhs}")
         return name
 
     def enc_fn(self, d: ElementDecl) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from tools.exigen.codegen import CodecEmitter
 from tools.exigen.grammar import SE, GrammarBuilder, TypeGrammar
+from tools.exigen.names import Registry
 from tools.exigen.xsd import XS, ComplexType, ElementDecl, Group, SchemaSet, SimpleType
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -22,6 +23,14 @@ XSD_BUILTIN_NAMES = sorted([
     "normalizedString", "positiveInteger", "short", "string", "time", "token",
     "unsignedByte", "unsignedInt", "unsignedLong", "unsignedShort",
 ])
+
+
+#: the tables a grammar module provides (evcc.exi._grammar.GrammarModule), public so that
+#: the module is checked against that protocol
+TABLES = ("GRAMMAR", "DOC_WIDTH", "DOC", "FRAG_WIDTH", "FRAG", "FRAG_ATTRS", "GLOBALS",
+          "DOC_INDEX", "FRAG_INDEX", "TYPES", "ELEMENT_SPECS", "ELEMENT_OF_CLASS",
+          "ELEMENT_OF_TYPE", "CLASSES", "MESSAGE_TYPES", "URIS", "LOCAL_NAMES", "META",
+          "META_OF_TYPE", "MODEL")
 
 
 def width(n: int) -> int:
@@ -53,6 +62,8 @@ class Emitter(CodecEmitter):
         self.schema = SchemaSet(os.path.join(base, root))
         self.builder = GrammarBuilder(self.schema)
         self.names: set[str] = set()
+        self.cseen: set[int] = set()
+        self.sowner: dict[int, str] = {}
         self.ctypes: list[ComplexType] = []
         self.cindex: dict[int, int] = {}
         self.cname: dict[int, str] = {}
@@ -78,21 +89,21 @@ class Emitter(CodecEmitter):
         self.names.add(name)
         return name
 
-    def _add_simple(self, st: SimpleType) -> None:
-        if id(st) in self.sindex:
+    def _add_simple(self, st: SimpleType, ns: str) -> None:
+        if id(st) in self.sowner:
             return
-        self.sindex[id(st)] = len(self.stypes)
+        self.sowner[id(st)] = st.qname[0] if st.qname else ns
         self.stypes.append(st)
 
     def _add_complex(self, ct: ComplexType) -> None:
-        if id(ct) in self.cindex:
+        if id(ct) in self.cseen:
             return
-        self.cindex[id(ct)] = len(self.ctypes)
+        self.cseen.add(id(ct))
         self.ctypes.append(ct)
         for a in ct.attrs:
-            self._add_simple(a.type)
+            self._add_simple(a.type, ct.ns)
         if ct.simple is not None:
-            self._add_simple(ct.simple)
+            self._add_simple(ct.simple, ct.ns)
 
     def _collect(self) -> None:
         sch = self.schema
@@ -102,25 +113,60 @@ class Emitter(CodecEmitter):
             if isinstance(d.type, ComplexType):
                 self._add_complex(d.type)
             else:
-                self._add_simple(d.type)
+                self._add_simple(d.type, d.qname[0])
         for qn in sorted(sch.types):
             t = sch.types[qn]
             if isinstance(t, ComplexType):
                 self._add_complex(t)
             else:
-                self._add_simple(t)
-        # enums first (names), then classes
-        for st in self.stypes:
-            if st.enum:
-                base = st.qname[1] if st.qname else "Enum"
-                self.enum_name[id(st)] = self._unique(base, st.qname[0] if st.qname else "")
-        for ct in self.ctypes:
-            self.cname[id(ct)] = self._unique(ct.name_hint or "Anon", ct.ns)
+                self._add_simple(t, qn[0])
         for ct in self.ctypes:
             self.grammars[id(ct)] = self.builder.build(ct)
         for st in self.stypes:
             wrap = ComplexType(qname=None, simple=st, resolved=True, name_hint="wrap")
             self.wrappers[id(st)] = self.builder.build(wrap)
+
+    def apply_names(self, reg: Registry) -> None:
+        """Indices and class names from the registry shared by all grammar sets: a schema
+        type has one index and one class name in every module that uses it."""
+        every = list(self.stypes)
+        first: dict[int, SimpleType] = {}
+        for st in every:
+            self.sindex[id(st)] = i = reg.simple(st, self.sowner[id(st)])
+            first.setdefault(i, st)
+        self.stypes = list(first.values())  # equal anonymous types share one codec
+        for ct in self.ctypes:
+            self.cindex[id(ct)] = reg.complex(ct)
+        if len({self.cindex[id(ct)] for ct in self.ctypes}) != len(self.ctypes):
+            raise ValueError(f"two complex types with one key in grammar set {self.gid}")
+        # names fixed by an earlier grammar set first, then new ones (enums before classes)
+        for st in self.stypes:
+            name = reg.names.get(("s", self.sindex[id(st)]))
+            if st.enum and name is not None:
+                self._claim(name)
+                self.enum_name[id(st)] = name
+        for ct in self.ctypes:
+            name = reg.names.get(("c", self.cindex[id(ct)]))
+            if name is not None:
+                self._claim(name)
+                self.cname[id(ct)] = name
+        for st in self.stypes:
+            if st.enum and id(st) not in self.enum_name:
+                base = st.qname[1] if st.qname else "Enum"
+                name = self._unique(base, st.qname[0] if st.qname else "")
+                self.enum_name[id(st)] = reg.names[("s", self.sindex[id(st)])] = name
+        for ct in self.ctypes:
+            if id(ct) not in self.cname:
+                name = self._unique(ct.name_hint or "Anon", ct.ns)
+                self.cname[id(ct)] = reg.names[("c", self.cindex[id(ct)])] = name
+        for st in every:
+            if st.enum:
+                self.enum_name[id(st)] = self.enum_name[id(first[self.sindex[id(st)]])]
+
+    def _claim(self, name: str) -> None:
+        if name in self.names:
+            raise ValueError(f"class name {name} is used twice in grammar set {self.gid}")
+        self.names.add(name)
 
     # ---------------------------------------------------------------- values
     def simple_kind(self, st: SimpleType) -> str:
@@ -254,23 +300,23 @@ class Emitter(CodecEmitter):
         out.append("")
         out.append("import enum")
         out.append("from dataclasses import dataclass")
-        out.append("from typing import Any")
+        out.append("from typing import TYPE_CHECKING, Any")
         out.append("")
-        out.append("from evcc.exi._runtime import _BYTE_MASKS as _BM")
-        out.append("from evcc.exi._runtime import Named as _Named")
-        out.append("from evcc.exi._runtime import Reader, Writer")
-        out.append("from evcc.exi._runtime import any_element as _any")
-        out.append("from evcc.exi._runtime import more as _more")
-        out.append("from evcc.exi._runtime import stuck as _stuck")
-        out.append("from evcc.exi._runtime import check_bin as _cb")
-        out.append("from evcc.exi._runtime import check_bool as _cbool")
-        out.append("from evcc.exi._runtime import check_int as _ci")
-        out.append("from evcc.exi._runtime import check_len as _cl")
-        out.append("from evcc.exi._runtime import check_str as _cs")
-        out.append("from evcc.exi._runtime import deviation as _dv")
-        out.append("from evcc.exi._runtime import enc_error as _err")
-        out.append("from evcc.exi._runtime import read_qname as _rq")
-        out.append("from evcc.exi._runtime import unexpected as _unexpected")
+        out.append("from evcc.exi._bits import _BYTE_MASKS as _BM")
+        out.append("from evcc.exi._nodes import Named as _Named")
+        out.append("from evcc.exi._bits import Reader, Writer")
+        out.append("from evcc.exi._wildcards import any_element as _any")
+        out.append("from evcc.exi._bits import more as _more")
+        out.append("from evcc.exi._facets import stuck as _stuck")
+        out.append("from evcc.exi._facets import check_bin as _cb")
+        out.append("from evcc.exi._facets import check_bool as _cbool")
+        out.append("from evcc.exi._facets import check_int as _ci")
+        out.append("from evcc.exi._facets import check_len as _cl")
+        out.append("from evcc.exi._facets import check_str as _cs")
+        out.append("from evcc.exi._deviations import deviation as _dv")
+        out.append("from evcc.exi._facets import enc_error as _err")
+        out.append("from evcc.exi._qnames import read_qname as _rq")
+        out.append("from evcc.exi._facets import unexpected as _unexpected")
         out.append("")
         out.append("_new: Any = object.__new__")
         out.append("")
@@ -284,7 +330,8 @@ class Emitter(CodecEmitter):
             i = self.sindex[id(st)]
             out.append("")
             out.append(f"class {name}(str, enum.Enum):")
-            out.append(f'    """Enumeration {st.qname[1] if st.qname else ""}."""')
+            desc = f"{{{st.qname[0]}}}{st.qname[1]}" if st.qname else "(anonymous)"
+            out.append(f'    """Enumeration {desc}."""')
             out.append("")
             used: set[str] = set()
             for v in st.enum:
@@ -322,19 +369,46 @@ class Emitter(CodecEmitter):
         out[codec_start:] = [_compact(line) for line in out[codec_start:]]
         out.append("")
         self._emit_tables(out)
-        public = sorted(self.enum_name.values()) + sorted(self.cname.values())
+        public = sorted(set(self.enum_name.values())) + sorted(self.cname.values())
+        self._emit_class_tables(out, public)
         out.append("")
         out.append("__all__ = [")
-        for name in public:
+        for name in public + list(TABLES):
             out.append(f"    {name!r},")
         out.append("]")
         return "\n".join(out) + "\n"
+
+    def _emit_class_tables(self, out: list[str], public: list[str]) -> None:
+        """Classes by name, root elements by class, and the document roots of the root
+        schema (the messages) as a tuple and, for type checkers, a union ``Message``."""
+        out.append("CLASSES: dict[str, type] = {")
+        out += [f"    {n!r}: {n}," for n in public]
+        out.append("}")
+        out.append("ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {")
+        out.append("    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}")
+        out.append("META_OF_TYPE: dict[type, tuple[Any, ...]] = {")
+        out.append("    CLASSES[c]: m for c, m in META.items()}")
+        tns = next(d.tns for d in self.schema.docs
+                   if os.path.normpath(d.path).endswith(os.path.normpath(self.root)))
+        owners: dict[str, set[tuple[str, str]]] = {}
+        for d in self.schema.all_elements:
+            if isinstance(d.type, ComplexType):
+                owners.setdefault(self.cname[id(d.type)], set()).add(d.qname)
+        roots = sorted({self.cname[id(d.type)] for d in self.schema.elements.values()
+                        if d.qname[0] == tns and isinstance(d.type, ComplexType)
+                        and not d.abstract and len(owners[self.cname[id(d.type)]]) == 1})
+        out.append(f"MESSAGE_TYPES: tuple[type, ...] = ({''.join(r + ', ' for r in roots)})")
+        out.append("if TYPE_CHECKING:")
+        out.append("    from typing import TypeAlias")
+        out.append("")
+        out.append(f"    Message: TypeAlias = {' | '.join(roots)}")
 
     def _emit_class(self, out: list[str], ct: ComplexType, tg: TypeGrammar, name: str) -> None:
         """A slots dataclass whose methods are spelled out (cheap to create at import)."""
         out.append("@dataclass(init=False, repr=False, eq=False, match_args=False)")
         out.append(f"class {name}:")
-        desc = f"{{{ct.qname[0]}}}{ct.qname[1]}" if ct.qname else f"anonymous type of {name}"
+        desc = (f"{{{ct.qname[0]}}}{ct.qname[1]}" if ct.qname
+                else f"{{{ct.ns}}}{ct.name_hint} (anonymous type of the element)")
         out.append(f'    """Complex type {desc}."""')
         out.append("")
         names = [f.name for f in tg.fields]

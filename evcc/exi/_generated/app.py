@@ -10,31 +10,30 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evcc.exi._runtime import _BYTE_MASKS as _BM
-from evcc.exi._runtime import Named as _Named
-from evcc.exi._runtime import Reader, Writer
-from evcc.exi._runtime import any_element as _any
-from evcc.exi._runtime import more as _more
-from evcc.exi._runtime import stuck as _stuck
-from evcc.exi._runtime import check_bin as _cb
-from evcc.exi._runtime import check_bool as _cbool
-from evcc.exi._runtime import check_int as _ci
-from evcc.exi._runtime import check_len as _cl
-from evcc.exi._runtime import check_str as _cs
-from evcc.exi._runtime import deviation as _dv
-from evcc.exi._runtime import enc_error as _err
-from evcc.exi._runtime import read_qname as _rq
-from evcc.exi._runtime import unexpected as _unexpected
+from evcc.exi._bits import _BYTE_MASKS as _BM
+from evcc.exi._nodes import Named as _Named
+from evcc.exi._bits import Reader, Writer
+from evcc.exi._wildcards import any_element as _any
+from evcc.exi._bits import more as _more
+from evcc.exi._facets import stuck as _stuck
+from evcc.exi._facets import check_bin as _cb
+from evcc.exi._facets import check_bool as _cbool
+from evcc.exi._facets import check_int as _ci
+from evcc.exi._facets import check_len as _cl
+from evcc.exi._facets import check_str as _cs
+from evcc.exi._deviations import deviation as _dv
+from evcc.exi._facets import enc_error as _err
+from evcc.exi._qnames import read_qname as _rq
+from evcc.exi._facets import unexpected as _unexpected
 
 _new: Any = object.__new__
 
 GRAMMAR = 'app'
 
-
 class ResponseCodeType(str, enum.Enum):
-    """Enumeration responseCodeType."""
+    """Enumeration {urn:iso:15118:2:2010:AppProtocol}responseCodeType."""
 
     OK_SuccessfulNegotiation = 'OK_SuccessfulNegotiation'
     OK_SuccessfulNegotiationWithMinorDeviation = 'OK_SuccessfulNegotiationWithMinorDeviation'
@@ -42,12 +41,14 @@ class ResponseCodeType(str, enum.Enum):
 
 
 _V4 = tuple(ResponseCodeType)
+
+
 _I4: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class SupportedAppProtocolReq:
-    """Complex type anonymous type of SupportedAppProtocolReq."""
+    """Complex type {urn:iso:15118:2:2010:AppProtocol}supportedAppProtocolReq (anonymous type of the element)."""
 
     __slots__ = ('app_protocol',)
 
@@ -67,7 +68,7 @@ class SupportedAppProtocolReq:
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class SupportedAppProtocolRes:
-    """Complex type anonymous type of SupportedAppProtocolRes."""
+    """Complex type {urn:iso:15118:2:2010:AppProtocol}supportedAppProtocolRes (anonymous type of the element)."""
 
     __slots__ = ('response_code', 'schema_id')
 
@@ -1061,6 +1062,7 @@ def _e0(w: Writer, o: Any) -> None:
 
 _FN0 = ('app_protocol',)
 
+
 def _d1(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
@@ -1253,6 +1255,7 @@ def _e1(w: Writer, o: Any) -> None:
 
 
 _FN1 = ('response_code', 'schema_id')
+
 
 def _d2(r: Reader) -> Any:
  p = r.pos
@@ -1699,10 +1702,45 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'SupportedAppProtocolRes': ((), ('seq', 1, 1, (('el', 'response_code', 1, 1, (('s', ('enum', None, None, None, None, None, 'ResponseCodeType'), ('', 'ResponseCode')),)), ('el', 'schema_id', 0, 1, (('s', ('nbit', 0, 255, None, None, None, None), ('', 'SchemaID')),)))), None),
     'AppProtocolType': ((), ('seq', 1, 1, (('el', 'protocol_namespace', 1, 1, (('s', ('string', None, None, None, None, 100, None), ('', 'ProtocolNamespace')),)), ('el', 'version_number_major', 1, 1, (('s', ('uint', 0, 4294967295, None, None, None, None), ('', 'VersionNumberMajor')),)), ('el', 'version_number_minor', 1, 1, (('s', ('uint', 0, 4294967295, None, None, None, None), ('', 'VersionNumberMinor')),)), ('el', 'schema_id', 1, 1, (('s', ('nbit', 0, 255, None, None, None, None), ('', 'SchemaID')),)), ('el', 'priority', 1, 1, (('s', ('nbit', 1, 20, None, None, None, None), ('', 'Priority')),)))), None),
 }
+CLASSES: dict[str, type] = {
+    'ResponseCodeType': ResponseCodeType,
+    'AppProtocolType': AppProtocolType,
+    'SupportedAppProtocolReq': SupportedAppProtocolReq,
+    'SupportedAppProtocolRes': SupportedAppProtocolRes,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
+MESSAGE_TYPES: tuple[type, ...] = (SupportedAppProtocolReq, SupportedAppProtocolRes, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = SupportedAppProtocolReq | SupportedAppProtocolRes
 
 __all__ = [
     'ResponseCodeType',
     'AppProtocolType',
     'SupportedAppProtocolReq',
     'SupportedAppProtocolRes',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'META_OF_TYPE',
+    'MODEL',
 ]

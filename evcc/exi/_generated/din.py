@@ -14,31 +14,44 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evcc.exi._runtime import _BYTE_MASKS as _BM
-from evcc.exi._runtime import Named as _Named
-from evcc.exi._runtime import Reader, Writer
-from evcc.exi._runtime import any_element as _any
-from evcc.exi._runtime import more as _more
-from evcc.exi._runtime import stuck as _stuck
-from evcc.exi._runtime import check_bin as _cb
-from evcc.exi._runtime import check_bool as _cbool
-from evcc.exi._runtime import check_int as _ci
-from evcc.exi._runtime import check_len as _cl
-from evcc.exi._runtime import check_str as _cs
-from evcc.exi._runtime import deviation as _dv
-from evcc.exi._runtime import enc_error as _err
-from evcc.exi._runtime import read_qname as _rq
-from evcc.exi._runtime import unexpected as _unexpected
+from evcc.exi._bits import _BYTE_MASKS as _BM
+from evcc.exi._nodes import Named as _Named
+from evcc.exi._bits import Reader, Writer
+from evcc.exi._wildcards import any_element as _any
+from evcc.exi._bits import more as _more
+from evcc.exi._facets import stuck as _stuck
+from evcc.exi._facets import check_bin as _cb
+from evcc.exi._facets import check_bool as _cbool
+from evcc.exi._facets import check_int as _ci
+from evcc.exi._facets import check_len as _cl
+from evcc.exi._facets import check_str as _cs
+from evcc.exi._deviations import deviation as _dv
+from evcc.exi._facets import enc_error as _err
+from evcc.exi._qnames import read_qname as _rq
+from evcc.exi._facets import unexpected as _unexpected
+from evcc.exi._generated.xmldsig_types import (
+    CanonicalizationMethodType, DSAKeyValueType, DigestMethodType, KeyInfoType, KeyValueType,
+    ManifestType, ObjectType, PGPDataType, RSAKeyValueType, ReferenceType, RetrievalMethodType,
+    SPKIDataType, SignatureMethodType, SignaturePropertiesType, SignaturePropertyType,
+    SignatureType, SignatureValueType, SignedInfoType, TransformType, TransformsType,
+    X509DataType, X509IssuerSerialType, _FN60, _FN61, _FN62, _FN63, _FN64, _FN65, _FN66, _FN67,
+    _FN68, _FN69, _FN70, _FN71, _FN72, _FN73, _FN74, _FN75, _FN76, _FN77, _FN78, _FN79, _FN80,
+    _FN81, _K63, _K64, _K67, _K68, _K69, _K70, _K72, _K73, _K74, _K75, _K78, _d60, _d61, _d62,
+    _d63, _d64, _d65, _d66, _d67, _d68, _d69, _d70, _d71, _d72, _d73, _d74, _d75, _d76, _d77,
+    _d78, _d79, _d80, _d81, _dw11, _dw12, _dw13, _dw14, _dw15, _dw6, _e60, _e61, _e62, _e63,
+    _e64, _e65, _e66, _e67, _e68, _e69, _e70, _e71, _e72, _e73, _e74, _e75, _e76, _e77, _e78,
+    _e79, _e80, _e81, _ew11, _ew12, _ew13, _ew14, _ew15, _ew6, _s10, _s11, _s12, _s13, _s14,
+    _s15, _s5, _s6,
+)
 
 _new: Any = object.__new__
 
 GRAMMAR = 'din'
 
-
 class ResponseCodeType(str, enum.Enum):
-    """Enumeration responseCodeType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}responseCodeType."""
 
     OK = 'OK'
     OK_NewSessionEstablished = 'OK_NewSessionEstablished'
@@ -65,21 +78,27 @@ class ResponseCodeType(str, enum.Enum):
     FAILED_WrongEnergyTransferType = 'FAILED_WrongEnergyTransferType'
 
 
-_V9 = tuple(ResponseCodeType)
-_I9: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
+_V16 = tuple(ResponseCodeType)
+
+
+_I16: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
+
 
 class EVSEProcessingType(str, enum.Enum):
-    """Enumeration EVSEProcessingType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}EVSEProcessingType."""
 
     Finished = 'Finished'
     Ongoing = 'Ongoing'
 
 
-_V10 = tuple(EVSEProcessingType)
-_I10: dict[Any, int] = {m.value: k for k, m in enumerate(EVSEProcessingType)}
+_V17 = tuple(EVSEProcessingType)
+
+
+_I17: dict[Any, int] = {m.value: k for k, m in enumerate(EVSEProcessingType)}
+
 
 class EVRequestedEnergyTransferType(str, enum.Enum):
-    """Enumeration EVRequestedEnergyTransferType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}EVRequestedEnergyTransferType."""
 
     AC_single_phase_core = 'AC_single_phase_core'
     AC_three_phase_core = 'AC_three_phase_core'
@@ -89,11 +108,14 @@ class EVRequestedEnergyTransferType(str, enum.Enum):
     DC_unique = 'DC_unique'
 
 
-_V16 = tuple(EVRequestedEnergyTransferType)
-_I16: dict[Any, int] = {m.value: k for k, m in enumerate(EVRequestedEnergyTransferType)}
+_V23 = tuple(EVRequestedEnergyTransferType)
+
+
+_I23: dict[Any, int] = {m.value: k for k, m in enumerate(EVRequestedEnergyTransferType)}
+
 
 class ServiceCategoryType(str, enum.Enum):
-    """Enumeration serviceCategoryType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}serviceCategoryType."""
 
     EVCharging = 'EVCharging'
     Internet = 'Internet'
@@ -101,43 +123,55 @@ class ServiceCategoryType(str, enum.Enum):
     OtherCustom = 'OtherCustom'
 
 
-_V25 = tuple(ServiceCategoryType)
-_I25: dict[Any, int] = {m.value: k for k, m in enumerate(ServiceCategoryType)}
+_V32 = tuple(ServiceCategoryType)
+
+
+_I32: dict[Any, int] = {m.value: k for k, m in enumerate(ServiceCategoryType)}
+
 
 class PaymentOptionType(str, enum.Enum):
-    """Enumeration paymentOptionType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}paymentOptionType."""
 
     Contract = 'Contract'
     ExternalPayment = 'ExternalPayment'
 
 
-_V26 = tuple(PaymentOptionType)
-_I26: dict[Any, int] = {m.value: k for k, m in enumerate(PaymentOptionType)}
+_V33 = tuple(PaymentOptionType)
+
+
+_I33: dict[Any, int] = {m.value: k for k, m in enumerate(PaymentOptionType)}
+
 
 class EVSENotificationType(str, enum.Enum):
-    """Enumeration EVSENotificationType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}EVSENotificationType."""
 
     None_ = 'None'
     StopCharging = 'StopCharging'
     ReNegotiation = 'ReNegotiation'
 
 
-_V29 = tuple(EVSENotificationType)
-_I29: dict[Any, int] = {m.value: k for k, m in enumerate(EVSENotificationType)}
+_V35 = tuple(EVSENotificationType)
+
+
+_I35: dict[Any, int] = {m.value: k for k, m in enumerate(EVSENotificationType)}
+
 
 class CostKindType(str, enum.Enum):
-    """Enumeration costKindType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}costKindType."""
 
     relativePricePercentage = 'relativePricePercentage'
     RenewableGenerationPercentage = 'RenewableGenerationPercentage'
     CarbonDioxideEmission = 'CarbonDioxideEmission'
 
 
-_V30 = tuple(CostKindType)
-_I30: dict[Any, int] = {m.value: k for k, m in enumerate(CostKindType)}
+_V36 = tuple(CostKindType)
+
+
+_I36: dict[Any, int] = {m.value: k for k, m in enumerate(CostKindType)}
+
 
 class IsolationLevelType(str, enum.Enum):
-    """Enumeration isolationLevelType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}isolationLevelType."""
 
     Invalid = 'Invalid'
     Valid = 'Valid'
@@ -145,11 +179,14 @@ class IsolationLevelType(str, enum.Enum):
     Fault = 'Fault'
 
 
-_V33 = tuple(IsolationLevelType)
-_I33: dict[Any, int] = {m.value: k for k, m in enumerate(IsolationLevelType)}
+_V39 = tuple(IsolationLevelType)
+
+
+_I39: dict[Any, int] = {m.value: k for k, m in enumerate(IsolationLevelType)}
+
 
 class DC_EVSEStatusCodeType(str, enum.Enum):
-    """Enumeration DC_EVSEStatusCodeType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}DC_EVSEStatusCodeType."""
 
     EVSE_NotReady = 'EVSE_NotReady'
     EVSE_Ready = 'EVSE_Ready'
@@ -165,11 +202,14 @@ class DC_EVSEStatusCodeType(str, enum.Enum):
     Reserved_C = 'Reserved_C'
 
 
-_V34 = tuple(DC_EVSEStatusCodeType)
-_I34: dict[Any, int] = {m.value: k for k, m in enumerate(DC_EVSEStatusCodeType)}
+_V40 = tuple(DC_EVSEStatusCodeType)
+
+
+_I40: dict[Any, int] = {m.value: k for k, m in enumerate(DC_EVSEStatusCodeType)}
+
 
 class DC_EVErrorCodeType(str, enum.Enum):
-    """Enumeration DC_EVErrorCodeType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}DC_EVErrorCodeType."""
 
     NO_ERROR = 'NO_ERROR'
     FAILED_RESSTemperatureInhibit = 'FAILED_RESSTemperatureInhibit'
@@ -185,22 +225,28 @@ class DC_EVErrorCodeType(str, enum.Enum):
     NoData = 'NoData'
 
 
-_V35 = tuple(DC_EVErrorCodeType)
-_I35: dict[Any, int] = {m.value: k for k, m in enumerate(DC_EVErrorCodeType)}
+_V41 = tuple(DC_EVErrorCodeType)
+
+
+_I41: dict[Any, int] = {m.value: k for k, m in enumerate(DC_EVErrorCodeType)}
+
 
 class FaultCodeType(str, enum.Enum):
-    """Enumeration faultCodeType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}faultCodeType."""
 
     ParsingError = 'ParsingError'
     NoTLSRootCertificatAvailable = 'NoTLSRootCertificatAvailable'
     UnknownError = 'UnknownError'
 
 
-_V40 = tuple(FaultCodeType)
-_I40: dict[Any, int] = {m.value: k for k, m in enumerate(FaultCodeType)}
+_V46 = tuple(FaultCodeType)
+
+
+_I46: dict[Any, int] = {m.value: k for k, m in enumerate(FaultCodeType)}
+
 
 class ValueType(str, enum.Enum):
-    """Enumeration valueType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}valueType."""
 
     bool = 'bool'
     byte = 'byte'
@@ -210,11 +256,14 @@ class ValueType(str, enum.Enum):
     string = 'string'
 
 
-_V43 = tuple(ValueType)
-_I43: dict[Any, int] = {m.value: k for k, m in enumerate(ValueType)}
+_V49 = tuple(ValueType)
+
+
+_I49: dict[Any, int] = {m.value: k for k, m in enumerate(ValueType)}
+
 
 class UnitSymbolType(str, enum.Enum):
-    """Enumeration unitSymbolType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}unitSymbolType."""
 
     h = 'h'
     m = 'm'
@@ -228,11 +277,14 @@ class UnitSymbolType(str, enum.Enum):
     Wh = 'Wh'
 
 
-_V46 = tuple(UnitSymbolType)
-_I46: dict[Any, int] = {m.value: k for k, m in enumerate(UnitSymbolType)}
+_V52 = tuple(UnitSymbolType)
+
+
+_I52: dict[Any, int] = {m.value: k for k, m in enumerate(UnitSymbolType)}
+
 
 class EVSESupportedEnergyTransferType(str, enum.Enum):
-    """Enumeration EVSESupportedEnergyTransferType."""
+    """Enumeration {urn:din:70121:2012:MsgDataTypes}EVSESupportedEnergyTransferType."""
 
     AC_single_phase_core = 'AC_single_phase_core'
     AC_three_phase_core = 'AC_three_phase_core'
@@ -246,13 +298,15 @@ class EVSESupportedEnergyTransferType(str, enum.Enum):
     AC_core3p_DC_extended = 'AC_core3p_DC_extended'
 
 
-_V49 = tuple(EVSESupportedEnergyTransferType)
-_I49: dict[Any, int] = {m.value: k for k, m in enumerate(EVSESupportedEnergyTransferType)}
+_V54 = tuple(EVSESupportedEnergyTransferType)
+
+
+_I54: dict[Any, int] = {m.value: k for k, m in enumerate(EVSESupportedEnergyTransferType)}
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class V2G_Message:
-    """Complex type anonymous type of V2G_Message."""
+    """Complex type {urn:din:70121:2012:MsgDef}V2G_Message (anonymous type of the element)."""
 
     __slots__ = ('header', 'body')
 
@@ -1603,516 +1657,6 @@ class WeldingDetectionResType:
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureType."""
-
-    __slots__ = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
-
-    id: str | None
-    signed_info: SignedInfoType
-    signature_value: SignatureValueType
-    key_info: KeyInfoType | None
-    object_: list[ObjectType]
-
-    def __init__(self, *, id: str | None = None, signed_info: SignedInfoType, signature_value: SignatureValueType, key_info: KeyInfoType | None = None, object_: list[ObjectType] | None = None) -> None:
-        self.id = id
-        self.signed_info = signed_info
-        self.signature_value = signature_value
-        self.key_info = key_info
-        self.object_ = [] if object_ is None else object_
-
-    def __repr__(self) -> str:
-        return f"SignatureType(id={self.id!r}, signed_info={self.signed_info!r}, signature_value={self.signature_value!r}, key_info={self.key_info!r}, object_={self.object_!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.signed_info, self.signature_value, self.key_info, self.object_) == (other.id, other.signed_info, other.signature_value, other.key_info, other.object_)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureValueType."""
-
-    __slots__ = ('id', 'value')
-
-    id: str | None
-    value: bytes
-
-    def __init__(self, *, id: str | None = None, value: bytes) -> None:
-        self.id = id
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"SignatureValueType(id={self.id!r}, value={self.value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.value) == (other.id, other.value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignedInfoType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignedInfoType."""
-
-    __slots__ = ('id', 'canonicalization_method', 'signature_method', 'reference')
-
-    id: str | None
-    canonicalization_method: CanonicalizationMethodType
-    signature_method: SignatureMethodType
-    reference: list[ReferenceType]
-
-    def __init__(self, *, id: str | None = None, canonicalization_method: CanonicalizationMethodType, signature_method: SignatureMethodType, reference: list[ReferenceType] | None = None) -> None:
-        self.id = id
-        self.canonicalization_method = canonicalization_method
-        self.signature_method = signature_method
-        self.reference = [] if reference is None else reference
-
-    def __repr__(self) -> str:
-        return f"SignedInfoType(id={self.id!r}, canonicalization_method={self.canonicalization_method!r}, signature_method={self.signature_method!r}, reference={self.reference!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignedInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.canonicalization_method, self.signature_method, self.reference) == (other.id, other.canonicalization_method, other.signature_method, other.reference)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class CanonicalizationMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"CanonicalizationMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CanonicalizationMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SignatureMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ReferenceType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ReferenceType."""
-
-    __slots__ = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
-
-    id: str | None
-    type_: str | None
-    uri: str | None
-    transforms: TransformsType | None
-    digest_method: DigestMethodType
-    digest_value: bytes
-
-    def __init__(self, *, id: str | None = None, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None, digest_method: DigestMethodType, digest_value: bytes) -> None:
-        self.id = id
-        self.type_ = type_
-        self.uri = uri
-        self.transforms = transforms
-        self.digest_method = digest_method
-        self.digest_value = digest_value
-
-    def __repr__(self) -> str:
-        return f"ReferenceType(id={self.id!r}, type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r}, digest_method={self.digest_method!r}, digest_value={self.digest_value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ReferenceType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.type_, self.uri, self.transforms, self.digest_method, self.digest_value) == (other.id, other.type_, other.uri, other.transforms, other.digest_method, other.digest_value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class TransformsType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformsType."""
-
-    __slots__ = ('transform',)
-
-    transform: list[TransformType]
-
-    def __init__(self, *, transform: list[TransformType] | None = None) -> None:
-        self.transform = [] if transform is None else transform
-
-    def __repr__(self) -> str:
-        return f"TransformsType(transform={self.transform!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TransformsType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.transform,) == (other.transform,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class TransformType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"TransformType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TransformType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DigestMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}DigestMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"DigestMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DigestMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class KeyInfoType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyInfoType."""
-
-    __slots__ = ('id', 'content')
-
-    id: str | None
-    content: list[Any]
-
-    def __init__(self, *, id: str | None = None, content: list[Any] | None = None) -> None:
-        self.id = id
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"KeyInfoType(id={self.id!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.content) == (other.id, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class KeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyValueType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"KeyValueType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RetrievalMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}RetrievalMethodType."""
-
-    __slots__ = ('type_', 'uri', 'transforms')
-
-    type_: str | None
-    uri: str | None
-    transforms: TransformsType | None
-
-    def __init__(self, *, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None) -> None:
-        self.type_ = type_
-        self.uri = uri
-        self.transforms = transforms
-
-    def __repr__(self) -> str:
-        return f"RetrievalMethodType(type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RetrievalMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.type_, self.uri, self.transforms) == (other.type_, other.uri, other.transforms)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class X509DataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}X509DataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"X509DataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, X509DataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class PGPDataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}PGPDataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"PGPDataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PGPDataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SPKIDataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SPKIDataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SPKIDataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SPKIDataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ObjectType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ObjectType."""
-
-    __slots__ = ('encoding', 'id', 'mime_type', 'content')
-
-    encoding: str | None
-    id: str | None
-    mime_type: str | None
-    content: list[Any]
-
-    def __init__(self, *, encoding: str | None = None, id: str | None = None, mime_type: str | None = None, content: list[Any] | None = None) -> None:
-        self.encoding = encoding
-        self.id = id
-        self.mime_type = mime_type
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"ObjectType(encoding={self.encoding!r}, id={self.id!r}, mime_type={self.mime_type!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ObjectType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.encoding, self.id, self.mime_type, self.content) == (other.encoding, other.id, other.mime_type, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ManifestType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ManifestType."""
-
-    __slots__ = ('id', 'reference')
-
-    id: str | None
-    reference: list[ReferenceType]
-
-    def __init__(self, *, id: str | None = None, reference: list[ReferenceType] | None = None) -> None:
-        self.id = id
-        self.reference = [] if reference is None else reference
-
-    def __repr__(self) -> str:
-        return f"ManifestType(id={self.id!r}, reference={self.reference!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ManifestType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.reference) == (other.id, other.reference)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignaturePropertiesType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertiesType."""
-
-    __slots__ = ('id', 'signature_property')
-
-    id: str | None
-    signature_property: list[SignaturePropertyType]
-
-    def __init__(self, *, id: str | None = None, signature_property: list[SignaturePropertyType] | None = None) -> None:
-        self.id = id
-        self.signature_property = [] if signature_property is None else signature_property
-
-    def __repr__(self) -> str:
-        return f"SignaturePropertiesType(id={self.id!r}, signature_property={self.signature_property!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignaturePropertiesType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.signature_property) == (other.id, other.signature_property)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignaturePropertyType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertyType."""
-
-    __slots__ = ('id', 'target', 'content')
-
-    id: str | None
-    target: str
-    content: list[Any]
-
-    def __init__(self, *, id: str | None = None, target: str, content: list[Any] | None = None) -> None:
-        self.id = id
-        self.target = target
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SignaturePropertyType(id={self.id!r}, target={self.target!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignaturePropertyType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.target, self.content) == (other.id, other.target, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DSAKeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}DSAKeyValueType."""
-
-    __slots__ = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
-
-    p: bytes | None
-    q: bytes | None
-    g: bytes | None
-    y: bytes
-    j: bytes | None
-    seed: bytes | None
-    pgen_counter: bytes | None
-
-    def __init__(self, *, p: bytes | None = None, q: bytes | None = None, g: bytes | None = None, y: bytes, j: bytes | None = None, seed: bytes | None = None, pgen_counter: bytes | None = None) -> None:
-        self.p = p
-        self.q = q
-        self.g = g
-        self.y = y
-        self.j = j
-        self.seed = seed
-        self.pgen_counter = pgen_counter
-
-    def __repr__(self) -> str:
-        return f"DSAKeyValueType(p={self.p!r}, q={self.q!r}, g={self.g!r}, y={self.y!r}, j={self.j!r}, seed={self.seed!r}, pgen_counter={self.pgen_counter!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DSAKeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.p, self.q, self.g, self.y, self.j, self.seed, self.pgen_counter) == (other.p, other.q, other.g, other.y, other.j, other.seed, other.pgen_counter)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RSAKeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}RSAKeyValueType."""
-
-    __slots__ = ('modulus', 'exponent')
-
-    modulus: bytes
-    exponent: bytes
-
-    def __init__(self, *, modulus: bytes, exponent: bytes) -> None:
-        self.modulus = modulus
-        self.exponent = exponent
-
-    def __repr__(self) -> str:
-        return f"RSAKeyValueType(modulus={self.modulus!r}, exponent={self.exponent!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RSAKeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.modulus, self.exponent) == (other.modulus, other.exponent)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class X509IssuerSerialType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}X509IssuerSerialType."""
-
-    __slots__ = ('x509_issuer_name', 'x509_serial_number')
-
-    x509_issuer_name: str
-    x509_serial_number: int
-
-    def __init__(self, *, x509_issuer_name: str, x509_serial_number: int) -> None:
-        self.x509_issuer_name = x509_issuer_name
-        self.x509_serial_number = x509_serial_number
-
-    def __repr__(self) -> str:
-        return f"X509IssuerSerialType(x509_issuer_name={self.x509_issuer_name!r}, x509_serial_number={self.x509_serial_number!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, X509IssuerSerialType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.x509_issuer_name, self.x509_serial_number) == (other.x509_issuer_name, other.x509_serial_number)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ListOfRootCertificateIDsType:
     """Complex type {urn:din:70121:2012:MsgDataTypes}ListOfRootCertificateIDsType."""
 
@@ -2662,7 +2206,7 @@ class BodyType:
         return (self.body_element,) == (other.body_element,)
 
 
-def _s0(w: Writer, v: Any) -> None:
+def _s9(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'IDREF')
  n = len(v)
@@ -2672,91 +2216,21 @@ def _s0(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s1(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'ID')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s2(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'base64Binary')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s3(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'anyURI')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s4(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'DigestValueType')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s5(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'string')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s6(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'CryptoBinary')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s7(w: Writer, v: Any) -> None:
- v = _ci(v, None, None, 'HMACOutputLengthType')
- w.integer(v)
-
-
-def _s8(w: Writer, v: Any) -> None:
- v = _ci(v, None, None, 'integer')
- w.integer(v)
-
-
-def _s9(w: Writer, v: Any) -> None:
- k = _I9.get(v)
+def _s16(w: Writer, v: Any) -> None:
+ k = _I16.get(v)
  if k is None:
   raise _err('responseCodeType', f"{v!r} is not an enumeration value")
  w.bits(k, 5)
 
 
-def _s10(w: Writer, v: Any) -> None:
- k = _I10.get(v)
+def _s17(w: Writer, v: Any) -> None:
+ k = _I17.get(v)
  if k is None:
   raise _err('EVSEProcessingType', f"{v!r} is not an enumeration value")
  w.bits(k, 1)
 
 
-def _s11(w: Writer, v: Any) -> None:
+def _s18(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'certificateType')
  if w.validate:
@@ -2768,7 +2242,7 @@ def _s11(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s12(w: Writer, v: Any) -> None:
+def _s19(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'dHParamsType')
  if w.validate:
@@ -2780,7 +2254,7 @@ def _s12(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s13(w: Writer, v: Any) -> None:
+def _s20(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'privateKeyType')
  if w.validate:
@@ -2792,7 +2266,7 @@ def _s13(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s14(w: Writer, v: Any) -> None:
+def _s21(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'contractIDType')
  if w.validate:
@@ -2804,19 +2278,19 @@ def _s14(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s15(w: Writer, v: Any) -> None:
+def _s22(w: Writer, v: Any) -> None:
  v = _ci(v, -32768, 32767, 'short')
  w.integer(v)
 
 
-def _s16(w: Writer, v: Any) -> None:
- k = _I16.get(v)
+def _s23(w: Writer, v: Any) -> None:
+ k = _I23.get(v)
  if k is None:
   raise _err('EVRequestedEnergyTransferType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _s17(w: Writer, v: Any) -> None:
+def _s24(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'evseIDType')
  if w.validate:
@@ -2828,16 +2302,16 @@ def _s17(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s18(w: Writer, v: Any) -> None:
+def _s25(w: Writer, v: Any) -> None:
  v = _ci(v, -32768, 32767, 'SAIDType')
  w.integer(v)
 
 
-def _s19(w: Writer, v: Any) -> None:
+def _s26(w: Writer, v: Any) -> None:
  w.bits(1 if _cbool(v, 'boolean') else 0, 1)
 
 
-def _s20(w: Writer, v: Any) -> None:
+def _s27(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'genChallengeType')
  n = len(v)
@@ -2847,7 +2321,7 @@ def _s20(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s21(w: Writer, v: Any) -> None:
+def _s28(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'sessionIDType')
  if w.validate:
@@ -2859,17 +2333,17 @@ def _s21(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s22(w: Writer, v: Any) -> None:
+def _s29(w: Writer, v: Any) -> None:
  v = _ci(v, -9223372036854775808, 9223372036854775807, 'long')
  w.integer(v)
 
 
-def _s23(w: Writer, v: Any) -> None:
+def _s30(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 65535, 'serviceIDType')
  w.uint(v)
 
 
-def _s24(w: Writer, v: Any) -> None:
+def _s31(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'serviceScopeType')
  if w.validate:
@@ -2881,21 +2355,21 @@ def _s24(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s25(w: Writer, v: Any) -> None:
- k = _I25.get(v)
+def _s32(w: Writer, v: Any) -> None:
+ k = _I32.get(v)
  if k is None:
   raise _err('serviceCategoryType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s26(w: Writer, v: Any) -> None:
- k = _I26.get(v)
+def _s33(w: Writer, v: Any) -> None:
+ k = _I33.get(v)
  if k is None:
   raise _err('paymentOptionType', f"{v!r} is not an enumeration value")
  w.bits(k, 1)
 
 
-def _s27(w: Writer, v: Any) -> None:
+def _s34(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'evccIDType')
  if w.validate:
@@ -2907,57 +2381,57 @@ def _s27(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s28(w: Writer, v: Any) -> None:
+def _s1(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 4294967295, 'unsignedInt')
  w.uint(v)
-
-
-def _s29(w: Writer, v: Any) -> None:
- k = _I29.get(v)
- if k is None:
-  raise _err('EVSENotificationType', f"{v!r} is not an enumeration value")
- w.bits(k, 2)
-
-
-def _s30(w: Writer, v: Any) -> None:
- k = _I30.get(v)
- if k is None:
-  raise _err('costKindType', f"{v!r} is not an enumeration value")
- w.bits(k, 2)
-
-
-def _s31(w: Writer, v: Any) -> None:
- v = _ci(v, -3, 3, 'unitMultiplierType')
- w.bits(v - -3, 3)
-
-
-def _s32(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 100, 'percentValueType')
- w.bits(v, 7)
-
-
-def _s33(w: Writer, v: Any) -> None:
- k = _I33.get(v)
- if k is None:
-  raise _err('isolationLevelType', f"{v!r} is not an enumeration value")
- w.bits(k, 2)
-
-
-def _s34(w: Writer, v: Any) -> None:
- k = _I34.get(v)
- if k is None:
-  raise _err('DC_EVSEStatusCodeType', f"{v!r} is not an enumeration value")
- w.bits(k, 4)
 
 
 def _s35(w: Writer, v: Any) -> None:
  k = _I35.get(v)
  if k is None:
+  raise _err('EVSENotificationType', f"{v!r} is not an enumeration value")
+ w.bits(k, 2)
+
+
+def _s36(w: Writer, v: Any) -> None:
+ k = _I36.get(v)
+ if k is None:
+  raise _err('costKindType', f"{v!r} is not an enumeration value")
+ w.bits(k, 2)
+
+
+def _s37(w: Writer, v: Any) -> None:
+ v = _ci(v, -3, 3, 'unitMultiplierType')
+ w.bits(v - -3, 3)
+
+
+def _s38(w: Writer, v: Any) -> None:
+ v = _ci(v, 0, 100, 'percentValueType')
+ w.bits(v, 7)
+
+
+def _s39(w: Writer, v: Any) -> None:
+ k = _I39.get(v)
+ if k is None:
+  raise _err('isolationLevelType', f"{v!r} is not an enumeration value")
+ w.bits(k, 2)
+
+
+def _s40(w: Writer, v: Any) -> None:
+ k = _I40.get(v)
+ if k is None:
+  raise _err('DC_EVSEStatusCodeType', f"{v!r} is not an enumeration value")
+ w.bits(k, 4)
+
+
+def _s41(w: Writer, v: Any) -> None:
+ k = _I41.get(v)
+ if k is None:
   raise _err('DC_EVErrorCodeType', f"{v!r} is not an enumeration value")
  w.bits(k, 4)
 
 
-def _s36(w: Writer, v: Any) -> None:
+def _s42(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'rootCertificateIDType')
  if w.validate:
@@ -2969,7 +2443,7 @@ def _s36(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s37(w: Writer, v: Any) -> None:
+def _s43(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'meterIDType')
  if w.validate:
@@ -2981,7 +2455,7 @@ def _s37(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s38(w: Writer, v: Any) -> None:
+def _s44(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'sigMeterReadingType')
  if w.validate:
@@ -2993,19 +2467,19 @@ def _s38(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s39(w: Writer, v: Any) -> None:
+def _s45(w: Writer, v: Any) -> None:
  v = _ci(v, -32768, 32767, 'meterStatusType')
  w.integer(v)
 
 
-def _s40(w: Writer, v: Any) -> None:
- k = _I40.get(v)
+def _s46(w: Writer, v: Any) -> None:
+ k = _I46.get(v)
  if k is None:
   raise _err('faultCodeType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s41(w: Writer, v: Any) -> None:
+def _s47(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'faultMsgType')
  if w.validate:
@@ -3017,41 +2491,41 @@ def _s41(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s42(w: Writer, v: Any) -> None:
+def _s48(w: Writer, v: Any) -> None:
  v = _ci(v, -32768, 32767, 'PMaxType')
  w.integer(v)
 
 
-def _s43(w: Writer, v: Any) -> None:
- k = _I43.get(v)
+def _s49(w: Writer, v: Any) -> None:
+ k = _I49.get(v)
  if k is None:
   raise _err('valueType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _s44(w: Writer, v: Any) -> None:
+def _s50(w: Writer, v: Any) -> None:
  v = _ci(v, -128, 127, 'byte')
  w.bits(v - -128, 8)
 
 
-def _s45(w: Writer, v: Any) -> None:
+def _s51(w: Writer, v: Any) -> None:
  v = _ci(v, -2147483648, 2147483647, 'int')
  w.integer(v)
 
 
-def _s46(w: Writer, v: Any) -> None:
- k = _I46.get(v)
+def _s52(w: Writer, v: Any) -> None:
+ k = _I52.get(v)
  if k is None:
   raise _err('unitSymbolType', f"{v!r} is not an enumeration value")
  w.bits(k, 4)
 
 
-def _s47(w: Writer, v: Any) -> None:
+def _s7(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 255, 'unsignedByte')
  w.bits(v, 8)
 
 
-def _s48(w: Writer, v: Any) -> None:
+def _s53(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'tariffDescriptionType')
  if w.validate:
@@ -3063,14 +2537,14 @@ def _s48(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s49(w: Writer, v: Any) -> None:
- k = _I49.get(v)
+def _s54(w: Writer, v: Any) -> None:
+ k = _I54.get(v)
  if k is None:
   raise _err('EVSESupportedEnergyTransferType', f"{v!r} is not an enumeration value")
  w.bits(k, 4)
 
 
-def _s50(w: Writer, v: Any) -> None:
+def _s55(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'serviceNameType')
  if w.validate:
@@ -3082,7 +2556,7 @@ def _s50(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s51(w: Writer, v: Any) -> None:
+def _s56(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'hexBinary')
  n = len(v)
@@ -3092,12 +2566,12 @@ def _s51(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s52(w: Writer, v: Any) -> None:
+def _s57(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 65535, 'unsignedShort')
  w.uint(v)
 
 
-def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3170,16 +2644,16 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew0(w: Writer, v: Any) -> None:
+def _ew9(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s0(w, v)
+ _s9(w, v)
  w.bits(0, 1)
 
 
-def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3252,258 +2726,12 @@ def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew1(w: Writer, v: Any) -> None:
+def _ew10(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s1(w, v)
- w.bits(0, 1)
-
-
-def _dw2(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew2(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s2(w, v)
- w.bits(0, 1)
-
-
-def _dw3(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew3(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s3(w, v)
- w.bits(0, 1)
-
-
-def _dw4(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew4(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s4(w, v)
+ _s10(w, v)
  w.bits(0, 1)
 
 
@@ -3589,822 +2817,6 @@ def _ew5(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw6(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew6(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s6(w, v)
- w.bits(0, 1)
-
-
-def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew7(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s7(w, v)
- w.bits(0, 1)
-
-
-def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew8(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s8(w, v)
- w.bits(0, 1)
-
-
-def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 5
-   f0 = _V9[((v >> (n - p)) & 31)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 5
-   f0 = _V9[((v >> (n - p)) & 31)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew9(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s9(w, v)
- w.bits(0, 1)
-
-
-def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = _V10[((v >> (n - p)) & 1)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = _V10[((v >> (n - p)) & 1)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew10(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s10(w, v)
- w.bits(0, 1)
-
-
-def _dw11(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew11(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s11(w, v)
- w.bits(0, 1)
-
-
-def _dw12(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew12(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s12(w, v)
- w.bits(0, 1)
-
-
-def _dw13(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew13(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s13(w, v)
- w.bits(0, 1)
-
-
-def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew14(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s14(w, v)
- w.bits(0, 1)
-
-
-def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew15(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s15(w, v)
- w.bits(0, 1)
-
-
 def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
@@ -4413,8 +2825,8 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 3
-   f0 = _V16[((v >> (n - p)) & 7)]
+   p += 5
+   f0 = _V16[((v >> (n - p)) & 31)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -4432,8 +2844,8 @@ def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 3
-   f0 = _V16[((v >> (n - p)) & 7)]
+   p += 5
+   f0 = _V16[((v >> (n - p)) & 31)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -4473,7 +2885,7 @@ def _ew16(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw17(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4481,15 +2893,8 @@ def _dw17(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
+   p += 1
+   f0 = _V17[((v >> (n - p)) & 1)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -4507,15 +2912,8 @@ def _dw17(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
+   p += 1
+   f0 = _V17[((v >> (n - p)) & 1)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -4555,7 +2953,7 @@ def _ew17(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4563,19 +2961,15 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4593,19 +2987,15 @@ def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4645,7 +3035,7 @@ def _ew18(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw19(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4653,8 +3043,15 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 1
-   f0 = ((v >> (n - p)) & 1) == 1
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4672,8 +3069,15 @@ def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 1
-   f0 = ((v >> (n - p)) & 1) == 1
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -4713,7 +3117,7 @@ def _ew19(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw20(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4723,12 +3127,12 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
    else:
     r.pos = p - 8
-    f0 = r.string()
+    f0 = r.binary()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4749,12 +3153,12 @@ def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
    else:
     r.pos = p - 8
-    f0 = r.string()
+    f0 = r.binary()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4795,7 +3199,7 @@ def _ew20(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4805,12 +3209,12 @@ def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
    else:
     r.pos = p - 8
-    f0 = r.binary()
+    f0 = r.string()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4831,12 +3235,12 @@ def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
    else:
     r.pos = p - 8
-    f0 = r.binary()
+    f0 = r.string()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4975,18 +3379,8 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
+   p += 3
+   f0 = _V23[((v >> (n - p)) & 7)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5004,18 +3398,8 @@ def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
+   p += 3
+   f0 = _V23[((v >> (n - p)) & 7)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5055,7 +3439,7 @@ def _ew23(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw24(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5065,12 +3449,12 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
    else:
     r.pos = p - 8
-    f0 = r.string()
+    f0 = r.binary()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5091,12 +3475,12 @@ def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
    else:
     r.pos = p - 8
-    f0 = r.string()
+    f0 = r.binary()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5145,8 +3529,19 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V25[((v >> (n - p)) & 3)]
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -5164,8 +3559,19 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V25[((v >> (n - p)) & 3)]
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -5214,7 +3620,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 1
-   f0 = _V26[((v >> (n - p)) & 1)]
+   f0 = ((v >> (n - p)) & 1) == 1
    s = 1
   elif c == 1:
    r.pos = p
@@ -5233,7 +3639,7 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 1
-   f0 = _V26[((v >> (n - p)) & 1)]
+   f0 = ((v >> (n - p)) & 1) == 1
    s = 1
   elif c == 1:
    r.pos = p
@@ -5273,7 +3679,7 @@ def _ew26(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw27(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5283,12 +3689,12 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
    else:
     r.pos = p - 8
-    f0 = r.binary()
+    f0 = r.string()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5309,12 +3715,12 @@ def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
    else:
     r.pos = p - 8
-    f0 = r.binary()
+    f0 = r.string()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5355,7 +3761,7 @@ def _ew27(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw28(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5365,20 +3771,13 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5398,20 +3797,13 @@ def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
   if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5459,8 +3851,19 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V29[((v >> (n - p)) & 3)]
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -5478,8 +3881,19 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V29[((v >> (n - p)) & 3)]
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -5527,8 +3941,18 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V30[((v >> (n - p)) & 3)]
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     y = _more(r, y)
+     p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
    s = 1
   elif c == 1:
    r.pos = p
@@ -5546,8 +3970,18 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V30[((v >> (n - p)) & 3)]
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     y = _more(r, y)
+     p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
    s = 1
   elif c == 1:
    r.pos = p
@@ -5595,8 +4029,15 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 3
-   f0 = ((v >> (n - p)) & 7) + -3
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5614,8 +4055,15 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 3
-   f0 = ((v >> (n - p)) & 7) + -3
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5663,8 +4111,8 @@ def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 7
-   f0 = ((v >> (n - p)) & 127)
+   p += 2
+   f0 = _V32[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5682,8 +4130,8 @@ def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 7
-   f0 = ((v >> (n - p)) & 127)
+   p += 2
+   f0 = _V32[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5731,8 +4179,8 @@ def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V33[((v >> (n - p)) & 3)]
+   p += 1
+   f0 = _V33[((v >> (n - p)) & 1)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5750,8 +4198,8 @@ def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V33[((v >> (n - p)) & 3)]
+   p += 1
+   f0 = _V33[((v >> (n - p)) & 1)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5791,7 +4239,7 @@ def _ew33(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw34(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw34(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5799,8 +4247,15 @@ def _dw34(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 4
-   f0 = _V34[((v >> (n - p)) & 15)]
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5818,8 +4273,15 @@ def _dw34(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 4
-   f0 = _V34[((v >> (n - p)) & 15)]
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -5859,7 +4321,7 @@ def _ew34(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5867,8 +4329,22 @@ def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 4
-   f0 = _V35[((v >> (n - p)) & 15)]
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
    s = 1
   elif c == 1:
    r.pos = p
@@ -5886,8 +4362,90 @@ def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 4
-   f0 = _V35[((v >> (n - p)) & 15)]
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew1(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s1(w, v)
+ w.bits(0, 1)
+
+
+def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V35[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V35[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5935,15 +4493,8 @@ def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 2
+   f0 = _V36[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5961,15 +4512,8 @@ def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 2
+   f0 = _V36[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6017,15 +4561,8 @@ def _dw37(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 3
+   f0 = ((v >> (n - p)) & 7) + -3
    s = 1
   elif c == 1:
    r.pos = p
@@ -6043,15 +4580,8 @@ def _dw37(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 3
+   f0 = ((v >> (n - p)) & 7) + -3
    s = 1
   elif c == 1:
    r.pos = p
@@ -6091,7 +4621,7 @@ def _ew37(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw38(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw38(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -6099,15 +4629,8 @@ def _dw38(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
+   p += 7
+   f0 = ((v >> (n - p)) & 127)
    s = 1
   elif c == 1:
    r.pos = p
@@ -6125,15 +4648,8 @@ def _dw38(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
+   p += 7
+   f0 = ((v >> (n - p)) & 127)
    s = 1
   elif c == 1:
    r.pos = p
@@ -6181,19 +4697,8 @@ def _dw39(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 2
+   f0 = _V39[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6211,19 +4716,8 @@ def _dw39(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 2
+   f0 = _V39[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6271,8 +4765,8 @@ def _dw40(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V40[((v >> (n - p)) & 3)]
+   p += 4
+   f0 = _V40[((v >> (n - p)) & 15)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6290,8 +4784,8 @@ def _dw40(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 2
-   f0 = _V40[((v >> (n - p)) & 3)]
+   p += 4
+   f0 = _V40[((v >> (n - p)) & 15)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6339,15 +4833,8 @@ def _dw41(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 4
+   f0 = _V41[((v >> (n - p)) & 15)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6365,15 +4852,8 @@ def _dw41(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 4
+   f0 = _V41[((v >> (n - p)) & 15)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6421,19 +4901,15 @@ def _dw42(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6451,19 +4927,15 @@ def _dw42(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6511,8 +4983,15 @@ def _dw43(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 3
-   f0 = _V43[((v >> (n - p)) & 7)]
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6530,8 +5009,15 @@ def _dw43(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 3
-   f0 = _V43[((v >> (n - p)) & 7)]
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6571,7 +5057,7 @@ def _ew43(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw44(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw44(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -6580,7 +5066,14 @@ def _dw44(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 8
-   f0 = ((v >> (n - p)) & 255) + -128
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6599,7 +5092,14 @@ def _dw44(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 8
-   f0 = ((v >> (n - p)) & 255) + -128
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6737,8 +5237,8 @@ def _dw46(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 4
-   f0 = _V46[((v >> (n - p)) & 15)]
+   p += 2
+   f0 = _V46[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6756,8 +5256,8 @@ def _dw46(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 4
-   f0 = _V46[((v >> (n - p)) & 15)]
+   p += 2
+   f0 = _V46[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6806,7 +5306,14 @@ def _dw47(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 8
-   f0 = ((v >> (n - p)) & 255)
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6825,7 +5332,14 @@ def _dw47(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 8
-   f0 = ((v >> (n - p)) & 255)
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -6873,15 +5387,19 @@ def _dw48(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -6899,15 +5417,19 @@ def _dw48(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -6955,8 +5477,8 @@ def _dw49(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 4
-   f0 = _V49[((v >> (n - p)) & 15)]
+   p += 3
+   f0 = _V49[((v >> (n - p)) & 7)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -6974,8 +5496,8 @@ def _dw49(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 4
-   f0 = _V49[((v >> (n - p)) & 15)]
+   p += 3
+   f0 = _V49[((v >> (n - p)) & 7)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -7024,14 +5546,7 @@ def _dw50(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   f0 = ((v >> (n - p)) & 255) + -128
    s = 1
   elif c == 1:
    r.pos = p
@@ -7050,14 +5565,7 @@ def _dw50(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   f0 = ((v >> (n - p)) & 255) + -128
    s = 1
   elif c == 1:
    r.pos = p
@@ -7097,7 +5605,7 @@ def _ew50(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw51(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw51(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -7105,15 +5613,19 @@ def _dw51(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -7131,15 +5643,19 @@ def _dw51(r: Reader, s: int = 0, f0: Any = b"") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -7187,6 +5703,456 @@ def _dw52(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
+   p += 4
+   f0 = _V52[((v >> (n - p)) & 15)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   f0 = _V52[((v >> (n - p)) & 15)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew52(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s52(w, v)
+ w.bits(0, 1)
+
+
+def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew7(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s7(w, v)
+ w.bits(0, 1)
+
+
+def _dw53(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew53(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s53(w, v)
+ w.bits(0, 1)
+
+
+def _dw54(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   f0 = _V54[((v >> (n - p)) & 15)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   f0 = _V54[((v >> (n - p)) & 15)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew54(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s54(w, v)
+ w.bits(0, 1)
+
+
+def _dw55(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew55(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s55(w, v)
+ w.bits(0, 1)
+
+
+def _dw56(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew56(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s56(w, v)
+ w.bits(0, 1)
+
+
+def _dw57(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
    p += 8
    y = (v >> (n - p)) & 255
    if y > 127:
@@ -7258,16 +6224,16 @@ def _dw52(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew52(w: Writer, v: Any) -> None:
+def _ew57(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s52(w, v)
+ _s57(w, v)
  w.bits(0, 1)
 
 
-def _d0(r: Reader) -> Any:
+def _d3(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7281,7 +6247,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d101(r)
+   f0 = _d104(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7298,7 +6264,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d101(r)
+   f0 = _d104(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7313,7 +6279,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d102(r)
+   f1 = _d105(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -7342,7 +6308,7 @@ def _d0(r: Reader) -> Any:
  return o
 
 
-def _e0(w: Writer, o: Any) -> None:
+def _e3(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.body
  left: int = (f0 is not None) + (f1 is not None)
@@ -7355,7 +6321,7 @@ def _e0(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e101(w, v)
+   _e104(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7366,13 +6332,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('V2G_Message', _FN0, (f0, f1,))
+   raise _stuck('V2G_Message', _FN3, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e101(w, v)
+   _e104(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7383,13 +6349,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('V2G_Message', _FN0, (f0, f1,))
+   raise _stuck('V2G_Message', _FN3, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e102(w, v)
+   _e105(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -7400,19 +6366,20 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('V2G_Message', _FN0, (f0, f1,))
+   raise _stuck('V2G_Message', _FN3, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('V2G_Message', _FN0, (f0, f1,))
+   raise _stuck('V2G_Message', _FN3, (f0, f1,))
  w.a = a
 
 
-_FN0 = ('header', 'body')
+_FN3 = ('header', 'body')
 
-def _d1(r: Reader) -> Any:
+
+def _d4(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7450,7 +6417,7 @@ def _d1(r: Reader) -> Any:
  return o
 
 
-def _e1(w: Writer, o: Any) -> None:
+def _e4(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -7461,19 +6428,20 @@ def _e1(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BodyBaseType', _FN1, ())
+   raise _stuck('BodyBaseType', _FN4, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BodyBaseType', _FN1, ())
+   raise _stuck('BodyBaseType', _FN4, ())
  w.a = a
 
 
-_FN1 = ()
+_FN4 = ()
 
-def _d2(r: Reader) -> Any:
+
+def _d5(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7488,7 +6456,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d97(r)
+   f0 = _d100(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7505,7 +6473,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d97(r)
+   f0 = _d100(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7525,7 +6493,7 @@ def _d2(r: Reader) -> Any:
     f1 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f1 = _dw19(r)
+    f1 = _dw26(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -7542,10 +6510,10 @@ def _d2(r: Reader) -> Any:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f2 = _V49[((x >> 1) & 15)]
+    f2 = _V54[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f2 = _dw49(r)
+    f2 = _dw54(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -7575,7 +6543,7 @@ def _d2(r: Reader) -> Any:
  return o
 
 
-def _e2(w: Writer, o: Any) -> None:
+def _e5(w: Writer, o: Any) -> None:
  f0 = o.service_tag
  f1 = o.free_service
  f2 = o.energy_transfer_type
@@ -7589,7 +6557,7 @@ def _e2(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e97(w, v)
+   _e100(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7600,13 +6568,13 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
+   raise _stuck('ServiceChargeType', _FN5, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e97(w, v)
+   _e100(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7617,7 +6585,7 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
+   raise _stuck('ServiceChargeType', _FN5, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -7628,7 +6596,7 @@ def _e2(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -7639,17 +6607,17 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
+   raise _stuck('ServiceChargeType', _FN5, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I49.get(v)
+   k = _I54.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew49(w, v)
+    _ew54(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -7660,19 +6628,20 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
+   raise _stuck('ServiceChargeType', _FN5, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceChargeType', _FN2, (f0, f1, f2,))
+   raise _stuck('ServiceChargeType', _FN5, (f0, f1, f2,))
  w.a = a
 
 
-_FN2 = ('service_tag', 'free_service', 'energy_transfer_type')
+_FN5 = ('service_tag', 'free_service', 'energy_transfer_type')
 
-def _d3(r: Reader) -> Any:
+
+def _d6(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7710,7 +6679,7 @@ def _d3(r: Reader) -> Any:
  return o
 
 
-def _e3(w: Writer, o: Any) -> None:
+def _e6(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -7721,19 +6690,20 @@ def _e3(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SASchedulesType', _FN3, ())
+   raise _stuck('SASchedulesType', _FN6, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SASchedulesType', _FN3, ())
+   raise _stuck('SASchedulesType', _FN6, ())
  w.a = a
 
 
-_FN3 = ()
+_FN6 = ()
 
-def _d4(r: Reader) -> Any:
+
+def _d7(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7746,7 +6716,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d92(r)
+   e = _d95(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -7764,7 +6734,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d92(r)
+   e = _d95(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -7780,7 +6750,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d92(r)
+   e = _d95(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -7798,7 +6768,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d92(r)
+   e = _d95(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -7817,7 +6787,7 @@ def _d4(r: Reader) -> Any:
  return o
 
 
-def _e4(w: Writer, o: Any) -> None:
+def _e7(w: Writer, o: Any) -> None:
  f0 = o.sa_schedule_tuple
  i0 = 0
  left: int = len(f0)
@@ -7830,7 +6800,7 @@ def _e4(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e92(w, v)
+   _e95(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -7841,13 +6811,13 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN4, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN7, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e92(w, v)
+   _e95(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -7858,13 +6828,13 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN4, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN7, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e92(w, v)
+   _e95(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -7873,13 +6843,13 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN4, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN7, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e92(w, v)
+   _e95(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -7888,13 +6858,14 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN4, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN7, (f0[i0:],))
  w.a = a
 
 
-_FN4 = ('sa_schedule_tuple',)
+_FN7 = ('sa_schedule_tuple',)
 
-def _d5(r: Reader) -> Any:
+
+def _d8(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7907,12 +6878,12 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d9(r)
+   f0 = _d12(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d8(r)
+   f0 = _d11(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -7929,12 +6900,12 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d9(r)
+   f0 = _d12(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d8(r)
+   f0 = _d11(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -7962,7 +6933,7 @@ def _d5(r: Reader) -> Any:
  return o
 
 
-def _e5(w: Writer, o: Any) -> None:
+def _e8(w: Writer, o: Any) -> None:
  f0 = o.time_interval
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -7972,7 +6943,7 @@ def _e5(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_af36f090c9.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('EntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -7988,11 +6959,11 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('EntryType', _FN5, (f0,))
+   raise _stuck('EntryType', _FN8, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_af36f090c9.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('EntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8008,19 +6979,20 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('EntryType', _FN5, (f0,))
+   raise _stuck('EntryType', _FN8, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EntryType', _FN5, (f0,))
+   raise _stuck('EntryType', _FN8, (f0,))
  w.a = a
 
 
-_FN5 = ('time_interval',)
+_FN8 = ('time_interval',)
 
-def _d6(r: Reader) -> Any:
+
+def _d9(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8035,12 +7007,12 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d9(r)
+   f0 = _d12(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d8(r)
+   f0 = _d11(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -8057,12 +7029,12 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d9(r)
+   f0 = _d12(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d8(r)
+   f0 = _d11(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -8082,7 +7054,7 @@ def _d6(r: Reader) -> Any:
     f1 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f1 = _dw47(r)
+    f1 = _dw7(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8097,7 +7069,7 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d95(r)
+   e = _d98(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 4
@@ -8115,7 +7087,7 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d95(r)
+   e = _d98(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 4
@@ -8136,7 +7108,7 @@ def _d6(r: Reader) -> Any:
  return o
 
 
-def _e6(w: Writer, o: Any) -> None:
+def _e9(w: Writer, o: Any) -> None:
  f0 = o.time_interval
  f1 = o.eprice_level
  f2 = o.consumption_cost
@@ -8149,7 +7121,7 @@ def _e6(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_af36f090c9.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('SalesTariffEntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8165,11 +7137,11 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN6, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN9, (f0, f1, f2[i2:],))
  if s == 2:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_af36f090c9.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('SalesTariffEntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8185,7 +7157,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN6, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN9, (f0, f1, f2[i2:],))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -8194,7 +7166,7 @@ def _e6(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew47(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8205,13 +7177,13 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN6, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN9, (f0, f1, f2[i2:],))
  if s == 3:
   if i2 < len(f2):
    v = f2[i2]
    a <<= 2
    w.a = a
-   _e95(w, v)
+   _e98(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -8220,13 +7192,13 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN6, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN9, (f0, f1, f2[i2:],))
  while s == 4:
   if i2 < len(f2):
    v = f2[i2]
    a <<= 2
    w.a = a
-   _e95(w, v)
+   _e98(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -8235,13 +7207,14 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN6, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN9, (f0, f1, f2[i2:],))
  w.a = a
 
 
-_FN6 = ('time_interval', 'eprice_level', 'consumption_cost')
+_FN9 = ('time_interval', 'eprice_level', 'consumption_cost')
 
-def _d7(r: Reader) -> Any:
+
+def _d10(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8255,12 +7228,12 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d9(r)
+   f0 = _d12(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d8(r)
+   f0 = _d11(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -8277,12 +7250,12 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d9(r)
+   f0 = _d12(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d8(r)
+   f0 = _d11(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -8299,7 +7272,7 @@ def _d7(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw42(r)
+    f1 = _dw48(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -8318,7 +7291,7 @@ def _d7(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw42(r, 1, f1)
+     f1 = _dw48(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8347,7 +7320,7 @@ def _d7(r: Reader) -> Any:
  return o
 
 
-def _e7(w: Writer, o: Any) -> None:
+def _e10(w: Writer, o: Any) -> None:
  f0 = o.time_interval
  f1 = o.pmax
  left: int = (f0 is not None) + (f1 is not None)
@@ -8358,7 +7331,7 @@ def _e7(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_af36f090c9.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PMaxScheduleEntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8374,11 +7347,11 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('PMaxScheduleEntryType', _FN7, (f0, f1,))
+   raise _stuck('PMaxScheduleEntryType', _FN10, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_af36f090c9.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PMaxScheduleEntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8394,7 +7367,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('PMaxScheduleEntryType', _FN7, (f0, f1,))
+   raise _stuck('PMaxScheduleEntryType', _FN10, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -8412,11 +7385,11 @@ def _e7(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew42(w, v)
+     _ew48(w, v)
      a = w.a
    else:
     w.a = a
-    _ew42(w, v)
+    _ew48(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8427,19 +7400,20 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PMaxScheduleEntryType', _FN7, (f0, f1,))
+   raise _stuck('PMaxScheduleEntryType', _FN10, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PMaxScheduleEntryType', _FN7, (f0, f1,))
+   raise _stuck('PMaxScheduleEntryType', _FN10, (f0, f1,))
  w.a = a
 
 
-_FN7 = ('time_interval', 'pmax')
+_FN10 = ('time_interval', 'pmax')
 
-def _d8(r: Reader) -> Any:
+
+def _d11(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8477,7 +7451,7 @@ def _d8(r: Reader) -> Any:
  return o
 
 
-def _e8(w: Writer, o: Any) -> None:
+def _e11(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -8488,19 +7462,20 @@ def _e8(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('IntervalType', _FN8, ())
+   raise _stuck('IntervalType', _FN11, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('IntervalType', _FN8, ())
+   raise _stuck('IntervalType', _FN11, ())
  w.a = a
 
 
-_FN8 = ()
+_FN11 = ()
 
-def _d9(r: Reader) -> Any:
+
+def _d12(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8516,7 +7491,7 @@ def _d9(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8538,7 +7513,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8557,7 +7532,7 @@ def _d9(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8579,7 +7554,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8596,7 +7571,7 @@ def _d9(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw28(r)
+    f1 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8618,7 +7593,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw28(r, 1, f1)
+     f1 = _dw1(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8649,7 +7624,7 @@ def _d9(r: Reader) -> Any:
  return o
 
 
-def _e9(w: Writer, o: Any) -> None:
+def _e12(w: Writer, o: Any) -> None:
  f0 = o.start
  f1 = o.duration
  left: int = (f0 is not None) + (f1 is not None)
@@ -8671,11 +7646,11 @@ def _e9(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -8686,7 +7661,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('RelativeTimeIntervalType', _FN9, (f0, f1,))
+   raise _stuck('RelativeTimeIntervalType', _FN12, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -8701,11 +7676,11 @@ def _e9(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -8716,7 +7691,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('RelativeTimeIntervalType', _FN9, (f0, f1,))
+   raise _stuck('RelativeTimeIntervalType', _FN12, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -8731,11 +7706,11 @@ def _e9(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8744,19 +7719,20 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('RelativeTimeIntervalType', _FN9, (f0, f1,))
+   raise _stuck('RelativeTimeIntervalType', _FN12, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('RelativeTimeIntervalType', _FN9, (f0, f1,))
+   raise _stuck('RelativeTimeIntervalType', _FN12, (f0, f1,))
  w.a = a
 
 
-_FN9 = ('start', 'duration')
+_FN12 = ('start', 'duration')
 
-def _d10(r: Reader) -> Any:
+
+def _d13(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8794,7 +7770,7 @@ def _d10(r: Reader) -> Any:
  return o
 
 
-def _e10(w: Writer, o: Any) -> None:
+def _e13(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -8805,19 +7781,20 @@ def _e10(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVSEStatusType', _FN10, ())
+   raise _stuck('EVSEStatusType', _FN13, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVSEStatusType', _FN10, ())
+   raise _stuck('EVSEStatusType', _FN13, ())
  w.a = a
 
 
-_FN10 = ()
+_FN13 = ()
 
-def _d11(r: Reader) -> Any:
+
+def _d14(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8845,7 +7822,7 @@ def _d11(r: Reader) -> Any:
     f0 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f0 = _dw19(r)
+    f0 = _dw26(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8867,7 +7844,7 @@ def _d11(r: Reader) -> Any:
     f0 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f0 = _dw19(r)
+    f0 = _dw26(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8887,7 +7864,7 @@ def _d11(r: Reader) -> Any:
     f1 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f1 = _dw19(r)
+    f1 = _dw26(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8904,7 +7881,7 @@ def _d11(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw28(r)
+    f2 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8926,7 +7903,7 @@ def _d11(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw28(r, 1, f2)
+     f2 = _dw1(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -8943,10 +7920,10 @@ def _d11(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f3 = _V29[((x >> 1) & 3)]
+    f3 = _V35[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f3 = _dw29(r)
+    f3 = _dw35(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -8977,7 +7954,7 @@ def _d11(r: Reader) -> Any:
  return o
 
 
-def _e11(w: Writer, o: Any) -> None:
+def _e14(w: Writer, o: Any) -> None:
  f0 = o.power_switch_closed
  f1 = o.rcd
  f2 = o.notification_max_delay
@@ -9003,7 +7980,7 @@ def _e11(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9014,7 +7991,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEStatusType', _FN14, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -9025,7 +8002,7 @@ def _e11(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9036,7 +8013,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEStatusType', _FN14, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -9047,7 +8024,7 @@ def _e11(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9058,7 +8035,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEStatusType', _FN14, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -9073,11 +8050,11 @@ def _e11(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9088,17 +8065,17 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEStatusType', _FN14, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
-   k = _I29.get(v)
+   k = _I35.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew29(w, v)
+    _ew35(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9109,19 +8086,20 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEStatusType', _FN14, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEStatusType', _FN14, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN11 = ('power_switch_closed', 'rcd', 'notification_max_delay', 'evse_notification')
+_FN14 = ('power_switch_closed', 'rcd', 'notification_max_delay', 'evse_notification')
 
-def _d12(r: Reader) -> Any:
+
+def _d15(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9159,7 +8137,7 @@ def _d12(r: Reader) -> Any:
  return o
 
 
-def _e12(w: Writer, o: Any) -> None:
+def _e15(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -9170,19 +8148,20 @@ def _e12(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVStatusType', _FN12, ())
+   raise _stuck('EVStatusType', _FN15, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVStatusType', _FN12, ())
+   raise _stuck('EVStatusType', _FN15, ())
  w.a = a
 
 
-_FN12 = ()
+_FN15 = ()
 
-def _d13(r: Reader) -> Any:
+
+def _d16(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9197,8 +8176,8 @@ def _d13(r: Reader) -> Any:
   x = (v >> (n - p - 13)) & 8191
   if x & 7393 == 0:
    p += 13
-   f0 = _V33[((x >> 8) & 3)]
-   f1 = _V34[((x >> 1) & 15)]
+   f0 = _V39[((x >> 8) & 3)]
+   f1 = _V40[((x >> 1) & 15)]
    s = 2
  while s == 0:
   p += 2
@@ -9207,20 +8186,20 @@ def _d13(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V33[((x >> 1) & 3)]
+    f0 = _V39[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw33(r)
+    f0 = _dw39(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f1 = _V34[((x >> 1) & 15)]
+    f1 = _V40[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f1 = _dw34(r)
+    f1 = _dw40(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -9239,20 +8218,20 @@ def _d13(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V33[((x >> 1) & 3)]
+    f0 = _V39[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw33(r)
+    f0 = _dw39(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f1 = _V34[((x >> 1) & 15)]
+    f1 = _V40[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f1 = _dw34(r)
+    f1 = _dw40(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -9269,10 +8248,10 @@ def _d13(r: Reader) -> Any:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f1 = _V34[((x >> 1) & 15)]
+    f1 = _V40[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f1 = _dw34(r)
+    f1 = _dw40(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -9289,7 +8268,7 @@ def _d13(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw28(r)
+    f2 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9311,7 +8290,7 @@ def _d13(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw28(r, 1, f2)
+     f2 = _dw1(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -9328,10 +8307,10 @@ def _d13(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f3 = _V29[((x >> 1) & 3)]
+    f3 = _V35[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f3 = _dw29(r)
+    f3 = _dw35(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -9362,7 +8341,7 @@ def _d13(r: Reader) -> Any:
  return o
 
 
-def _e13(w: Writer, o: Any) -> None:
+def _e16(w: Writer, o: Any) -> None:
  f0 = o.evse_isolation_status
  f1 = o.evse_status_code
  f2 = o.notification_max_delay
@@ -9372,7 +8351,7 @@ def _e13(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I33.get(f0)) is not None and (k1 := _I34.get(f1)) is not None:
+ if (k0 := _I39.get(f0)) is not None and (k1 := _I40.get(f1)) is not None:
   a = (a << 13) | (k0 << 8) | (k1 << 1)
   f0 = None
   f1 = None
@@ -9382,12 +8361,12 @@ def _e13(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 2
-   k = _I33.get(v)
+   k = _I39.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew33(w, v)
+    _ew39(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9395,12 +8374,12 @@ def _e13(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   k = _I34.get(v)
+   k = _I40.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew34(w, v)
+    _ew40(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9411,17 +8390,17 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN16, (f0, f1, f2, f3,))
  if s == 3:
   if f0 is not None:
    v = f0
    a <<= 2
-   k = _I33.get(v)
+   k = _I39.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew33(w, v)
+    _ew39(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9429,12 +8408,12 @@ def _e13(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   k = _I34.get(v)
+   k = _I40.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew34(w, v)
+    _ew40(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9445,17 +8424,17 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN16, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I34.get(v)
+   k = _I40.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew34(w, v)
+    _ew40(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9466,7 +8445,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN16, (f0, f1, f2, f3,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -9481,11 +8460,11 @@ def _e13(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9496,17 +8475,17 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN16, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
-   k = _I29.get(v)
+   k = _I35.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew29(w, v)
+    _ew35(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9517,19 +8496,20 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN16, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN13, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN16, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN13 = ('evse_isolation_status', 'evse_status_code', 'notification_max_delay', 'evse_notification')
+_FN16 = ('evse_isolation_status', 'evse_status_code', 'notification_max_delay', 'evse_notification')
 
-def _d14(r: Reader) -> Any:
+
+def _d17(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9543,7 +8523,7 @@ def _d14(r: Reader) -> Any:
    o.ev_ready = ((x >> 29) & 1) == 1
    o.ev_cabin_conditioning = ((x >> 24) & 1) == 1
    o.evress_conditioning = ((x >> 19) & 1) == 1
-   o.ev_error_code = _V35[((x >> 12) & 15)]
+   o.ev_error_code = _V41[((x >> 12) & 15)]
    o.evresssoc = ((x >> 2) & 127)
    return o
  f0: Any = None
@@ -9562,7 +8542,7 @@ def _d14(r: Reader) -> Any:
     f0 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f0 = _dw19(r)
+    f0 = _dw26(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9584,7 +8564,7 @@ def _d14(r: Reader) -> Any:
     f0 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f0 = _dw19(r)
+    f0 = _dw26(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9604,7 +8584,7 @@ def _d14(r: Reader) -> Any:
     f1 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f1 = _dw19(r)
+    f1 = _dw26(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -9614,17 +8594,17 @@ def _d14(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw19(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f3 = _V35[((x >> 1) & 15)]
+    f3 = _V41[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f3 = _dw35(r)
+    f3 = _dw41(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
@@ -9644,17 +8624,17 @@ def _d14(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw19(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f3 = _V35[((x >> 1) & 15)]
+    f3 = _V41[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f3 = _dw35(r)
+    f3 = _dw41(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -9671,10 +8651,10 @@ def _d14(r: Reader) -> Any:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f3 = _V35[((x >> 1) & 15)]
+    f3 = _V41[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f3 = _dw35(r)
+    f3 = _dw41(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -9694,7 +8674,7 @@ def _d14(r: Reader) -> Any:
     f4 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f4 = _dw32(r)
+    f4 = _dw38(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -9726,7 +8706,7 @@ def _d14(r: Reader) -> Any:
  return o
 
 
-def _e14(w: Writer, o: Any) -> None:
+def _e17(w: Writer, o: Any) -> None:
  f0 = o.ev_ready
  f1 = o.ev_cabin_conditioning
  f2 = o.evress_conditioning
@@ -9737,7 +8717,7 @@ def _e14(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (f0 is True or f0 is False) and (f1 is True or f1 is False) and (f2 is True or f2 is False) and (k3 := _I35.get(f3)) is not None and type(f4) is int and 0 <= f4 <= 100:
+ if (f0 is True or f0 is False) and (f1 is True or f1 is False) and (f2 is True or f2 is False) and (k3 := _I41.get(f3)) is not None and type(f4) is int and 0 <= f4 <= 100:
   a = (a << 32) | ((1 if f0 else 0) << 29) | ((1 if f1 else 0) << 24) | ((1 if f2 else 0) << 19) | (k3 << 12) | (f4 << 2)
   f0 = None
   f1 = None
@@ -9767,7 +8747,7 @@ def _e14(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9778,7 +8758,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_EVStatusType', _FN17, (f0, f1, f2, f3, f4,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -9789,7 +8769,7 @@ def _e14(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9800,7 +8780,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_EVStatusType', _FN17, (f0, f1, f2, f3, f4,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -9811,7 +8791,7 @@ def _e14(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9825,7 +8805,7 @@ def _e14(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9833,12 +8813,12 @@ def _e14(w: Writer, o: Any) -> None:
   elif f3 is not None:
    v = f3
    a = (a << 2) | 2
-   k = _I35.get(v)
+   k = _I41.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew41(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9849,7 +8829,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_EVStatusType', _FN17, (f0, f1, f2, f3, f4,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -9860,7 +8840,7 @@ def _e14(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9868,12 +8848,12 @@ def _e14(w: Writer, o: Any) -> None:
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   k = _I35.get(v)
+   k = _I41.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew41(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9884,17 +8864,17 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_EVStatusType', _FN17, (f0, f1, f2, f3, f4,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
-   k = _I35.get(v)
+   k = _I41.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew41(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9905,7 +8885,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_EVStatusType', _FN17, (f0, f1, f2, f3, f4,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -9914,7 +8894,7 @@ def _e14(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew38(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -9925,19 +8905,20 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_EVStatusType', _FN17, (f0, f1, f2, f3, f4,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_EVStatusType', _FN17, (f0, f1, f2, f3, f4,))
  w.a = a
 
 
-_FN14 = ('ev_ready', 'ev_cabin_conditioning', 'evress_conditioning', 'ev_error_code', 'evresssoc')
+_FN17 = ('ev_ready', 'ev_cabin_conditioning', 'evress_conditioning', 'ev_error_code', 'evresssoc')
 
-def _d15(r: Reader) -> Any:
+
+def _d18(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9975,7 +8956,7 @@ def _d15(r: Reader) -> Any:
  return o
 
 
-def _e15(w: Writer, o: Any) -> None:
+def _e18(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -9986,19 +8967,20 @@ def _e15(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVChargeParameterType', _FN15, ())
+   raise _stuck('EVChargeParameterType', _FN18, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVChargeParameterType', _FN15, ())
+   raise _stuck('EVChargeParameterType', _FN18, ())
  w.a = a
 
 
-_FN15 = ()
+_FN18 = ()
 
-def _d16(r: Reader) -> Any:
+
+def _d19(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -10017,7 +8999,7 @@ def _d16(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10039,7 +9021,7 @@ def _d16(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10058,7 +9040,7 @@ def _d16(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10080,7 +9062,7 @@ def _d16(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10098,7 +9080,7 @@ def _d16(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -10106,13 +9088,13 @@ def _d16(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d81(r)
+    f1 = _d84(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -10130,7 +9112,7 @@ def _d16(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -10138,13 +9120,13 @@ def _d16(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -10162,7 +9144,7 @@ def _d16(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -10170,13 +9152,13 @@ def _d16(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -10194,7 +9176,7 @@ def _d16(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -10202,13 +9184,13 @@ def _d16(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d81(r)
+    f4 = _d84(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -10240,7 +9222,7 @@ def _d16(r: Reader) -> Any:
  return o
 
 
-def _e16(w: Writer, o: Any) -> None:
+def _e19(w: Writer, o: Any) -> None:
  f0 = o.departure_time
  f1 = o.eamount
  f2 = o.ev_max_voltage
@@ -10265,11 +9247,11 @@ def _e16(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -10280,7 +9262,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN19, (f0, f1, f2, f3, f4,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -10295,11 +9277,11 @@ def _e16(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -10310,7 +9292,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN19, (f0, f1, f2, f3, f4,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -10319,7 +9301,7 @@ def _e16(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10332,15 +9314,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -10351,7 +9333,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN19, (f0, f1, f2, f3, f4,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -10360,7 +9342,7 @@ def _e16(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10373,15 +9355,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -10392,7 +9374,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN19, (f0, f1, f2, f3, f4,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -10401,7 +9383,7 @@ def _e16(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10414,15 +9396,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -10433,7 +9415,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN19, (f0, f1, f2, f3, f4,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -10442,7 +9424,7 @@ def _e16(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10455,15 +9437,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -10474,19 +9456,20 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN19, (f0, f1, f2, f3, f4,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN16, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN19, (f0, f1, f2, f3, f4,))
  w.a = a
 
 
-_FN16 = ('departure_time', 'eamount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
+_FN19 = ('departure_time', 'eamount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
 
-def _d17(r: Reader) -> Any:
+
+def _d20(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -10511,12 +9494,12 @@ def _d17(r: Reader) -> Any:
     z.ev_ready = ((x >> 29) & 1) == 1
     z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
     z.evress_conditioning = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.ev_error_code = _V41[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d14(r)
+    f0 = _d17(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10533,7 +9516,7 @@ def _d17(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d14(r)
+   f0 = _d17(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10551,7 +9534,7 @@ def _d17(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -10559,13 +9542,13 @@ def _d17(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d81(r)
+    f1 = _d84(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -10583,7 +9566,7 @@ def _d17(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -10591,13 +9574,13 @@ def _d17(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -10605,7 +9588,7 @@ def _d17(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -10613,13 +9596,13 @@ def _d17(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -10637,7 +9620,7 @@ def _d17(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -10645,13 +9628,13 @@ def _d17(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -10669,7 +9652,7 @@ def _d17(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -10677,13 +9660,13 @@ def _d17(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d81(r)
+    f4 = _d84(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -10691,7 +9674,7 @@ def _d17(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f5 = z
@@ -10699,13 +9682,13 @@ def _d17(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f5 = z
    else:
     r.pos = p
-    f5 = _d81(r)
+    f5 = _d84(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -10715,7 +9698,7 @@ def _d17(r: Reader) -> Any:
     f6 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f6 = _dw32(r)
+    f6 = _dw38(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
@@ -10725,7 +9708,7 @@ def _d17(r: Reader) -> Any:
     f7 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f7 = _dw32(r)
+    f7 = _dw38(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 4:
@@ -10745,7 +9728,7 @@ def _d17(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f5 = z
@@ -10753,13 +9736,13 @@ def _d17(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f5 = z
    else:
     r.pos = p
-    f5 = _d81(r)
+    f5 = _d84(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -10769,7 +9752,7 @@ def _d17(r: Reader) -> Any:
     f6 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f6 = _dw32(r)
+    f6 = _dw38(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -10779,7 +9762,7 @@ def _d17(r: Reader) -> Any:
     f7 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f7 = _dw32(r)
+    f7 = _dw38(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
@@ -10801,7 +9784,7 @@ def _d17(r: Reader) -> Any:
     f6 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f6 = _dw32(r)
+    f6 = _dw38(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -10811,7 +9794,7 @@ def _d17(r: Reader) -> Any:
     f7 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f7 = _dw32(r)
+    f7 = _dw38(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -10833,7 +9816,7 @@ def _d17(r: Reader) -> Any:
     f7 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f7 = _dw32(r)
+    f7 = _dw38(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -10870,7 +9853,7 @@ def _d17(r: Reader) -> Any:
  return o
 
 
-def _e17(w: Writer, o: Any) -> None:
+def _e20(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  f1 = o.ev_maximum_current_limit
  f2 = o.ev_maximum_power_limit
@@ -10889,7 +9872,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -10900,13 +9883,13 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -10917,7 +9900,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -10926,7 +9909,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10939,15 +9922,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -10958,7 +9941,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -10967,7 +9950,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10980,15 +9963,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -11000,7 +9983,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11013,15 +9996,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -11032,7 +10015,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -11041,7 +10024,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11054,15 +10037,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -11073,7 +10056,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -11082,7 +10065,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11095,15 +10078,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -11115,7 +10098,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11128,15 +10111,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -11148,7 +10131,7 @@ def _e17(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew38(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -11160,7 +10143,7 @@ def _e17(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew38(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11169,7 +10152,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -11178,7 +10161,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11191,15 +10174,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -11211,7 +10194,7 @@ def _e17(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew38(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -11223,7 +10206,7 @@ def _e17(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew38(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11232,7 +10215,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -11241,7 +10224,7 @@ def _e17(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew38(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -11253,7 +10236,7 @@ def _e17(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew38(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11262,7 +10245,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -11271,7 +10254,7 @@ def _e17(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew38(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11280,19 +10263,20 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 9:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('DC_EVChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7,))
  w.a = a
 
 
-_FN17 = ('dc_ev_status', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'ev_maximum_voltage_limit', 'ev_energy_capacity', 'ev_energy_request', 'full_soc', 'bulk_soc')
+_FN20 = ('dc_ev_status', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'ev_maximum_voltage_limit', 'ev_energy_capacity', 'ev_energy_request', 'full_soc', 'bulk_soc')
 
-def _d18(r: Reader) -> Any:
+
+def _d21(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -11330,7 +10314,7 @@ def _d18(r: Reader) -> Any:
  return o
 
 
-def _e18(w: Writer, o: Any) -> None:
+def _e21(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -11341,19 +10325,20 @@ def _e18(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVSEChargeParameterType', _FN18, ())
+   raise _stuck('EVSEChargeParameterType', _FN21, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVSEChargeParameterType', _FN18, ())
+   raise _stuck('EVSEChargeParameterType', _FN21, ())
  w.a = a
 
 
-_FN18 = ()
+_FN21 = ()
 
-def _d19(r: Reader) -> Any:
+
+def _d22(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -11369,7 +10354,7 @@ def _d19(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d11(r)
+   f0 = _d14(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11386,7 +10371,7 @@ def _d19(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d11(r)
+   f0 = _d14(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11404,7 +10389,7 @@ def _d19(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -11412,13 +10397,13 @@ def _d19(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d81(r)
+    f1 = _d84(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -11436,7 +10421,7 @@ def _d19(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -11444,13 +10429,13 @@ def _d19(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -11468,7 +10453,7 @@ def _d19(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -11476,13 +10461,13 @@ def _d19(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -11513,7 +10498,7 @@ def _d19(r: Reader) -> Any:
  return o
 
 
-def _e19(w: Writer, o: Any) -> None:
+def _e22(w: Writer, o: Any) -> None:
  f0 = o.ac_evse_status
  f1 = o.evse_max_voltage
  f2 = o.evse_max_current
@@ -11528,7 +10513,7 @@ def _e19(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e14(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -11539,13 +10524,13 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN22, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e14(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -11556,7 +10541,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN22, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -11565,7 +10550,7 @@ def _e19(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11578,15 +10563,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -11597,7 +10582,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN22, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -11606,7 +10591,7 @@ def _e19(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11619,15 +10604,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -11638,7 +10623,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN22, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -11647,7 +10632,7 @@ def _e19(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11660,15 +10645,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -11679,19 +10664,20 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN22, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN19, (f0, f1, f2, f3,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN22, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN19 = ('ac_evse_status', 'evse_max_voltage', 'evse_max_current', 'evse_min_current')
+_FN22 = ('ac_evse_status', 'evse_max_voltage', 'evse_max_current', 'evse_min_current')
 
-def _d20(r: Reader) -> Any:
+
+def _d23(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -11712,7 +10698,7 @@ def _d20(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d13(r)
+   f0 = _d16(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11729,7 +10715,7 @@ def _d20(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d13(r)
+   f0 = _d16(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11747,7 +10733,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -11755,13 +10741,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d81(r)
+    f1 = _d84(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -11779,7 +10765,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -11787,13 +10773,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -11801,7 +10787,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -11809,13 +10795,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -11833,7 +10819,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -11841,13 +10827,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -11865,7 +10851,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -11873,13 +10859,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d81(r)
+    f4 = _d84(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -11897,7 +10883,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f5 = z
@@ -11905,13 +10891,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f5 = z
    else:
     r.pos = p
-    f5 = _d81(r)
+    f5 = _d84(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -11929,7 +10915,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f6 = z
@@ -11937,13 +10923,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f6 = z
    else:
     r.pos = p
-    f6 = _d81(r)
+    f6 = _d84(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -11951,7 +10937,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f7 = z
@@ -11959,13 +10945,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f7 = z
    else:
     r.pos = p
-    f7 = _d81(r)
+    f7 = _d84(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -11983,7 +10969,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f7 = z
@@ -11991,13 +10977,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f7 = z
    else:
     r.pos = p
-    f7 = _d81(r)
+    f7 = _d84(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -12015,7 +11001,7 @@ def _d20(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -12023,13 +11009,13 @@ def _d20(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d81(r)
+    f8 = _d84(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -12067,7 +11053,7 @@ def _d20(r: Reader) -> Any:
  return o
 
 
-def _e20(w: Writer, o: Any) -> None:
+def _e23(w: Writer, o: Any) -> None:
  f0 = o.dc_evse_status
  f1 = o.evse_maximum_current_limit
  f2 = o.evse_maximum_power_limit
@@ -12087,7 +11073,7 @@ def _e20(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e13(w, v)
+   _e16(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -12098,13 +11084,13 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e13(w, v)
+   _e16(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -12115,7 +11101,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -12124,7 +11110,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12137,15 +11123,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -12156,7 +11142,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -12165,7 +11151,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12178,15 +11164,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -12198,7 +11184,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12211,15 +11197,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -12230,7 +11216,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -12239,7 +11225,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12252,15 +11238,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -12271,7 +11257,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -12280,7 +11266,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12293,15 +11279,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -12312,7 +11298,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -12321,7 +11307,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12334,15 +11320,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -12353,7 +11339,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -12362,7 +11348,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12375,15 +11361,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -12395,7 +11381,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12408,15 +11394,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -12427,7 +11413,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -12436,7 +11422,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12449,15 +11435,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -12468,7 +11454,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -12477,7 +11463,7 @@ def _e20(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12490,15 +11476,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -12507,19 +11493,20 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 10:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN23, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  w.a = a
 
 
-_FN20 = ('dc_evse_status', 'evse_maximum_current_limit', 'evse_maximum_power_limit', 'evse_maximum_voltage_limit', 'evse_minimum_current_limit', 'evse_minimum_voltage_limit', 'evse_current_regulation_tolerance', 'evse_peak_current_ripple', 'evse_energy_to_be_delivered')
+_FN23 = ('dc_evse_status', 'evse_maximum_current_limit', 'evse_maximum_power_limit', 'evse_maximum_voltage_limit', 'evse_minimum_current_limit', 'evse_minimum_voltage_limit', 'evse_current_regulation_tolerance', 'evse_peak_current_ripple', 'evse_energy_to_be_delivered')
 
-def _d21(r: Reader) -> Any:
+
+def _d24(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -12557,7 +11544,7 @@ def _d21(r: Reader) -> Any:
  return o
 
 
-def _e21(w: Writer, o: Any) -> None:
+def _e24(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -12568,19 +11555,20 @@ def _e21(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVPowerDeliveryParameterType', _FN21, ())
+   raise _stuck('EVPowerDeliveryParameterType', _FN24, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVPowerDeliveryParameterType', _FN21, ())
+   raise _stuck('EVPowerDeliveryParameterType', _FN24, ())
  w.a = a
 
 
-_FN21 = ()
+_FN24 = ()
 
-def _d22(r: Reader) -> Any:
+
+def _d25(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -12600,12 +11588,12 @@ def _d22(r: Reader) -> Any:
     z.ev_ready = ((x >> 29) & 1) == 1
     z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
     z.evress_conditioning = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.ev_error_code = _V41[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d14(r)
+    f0 = _d17(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -12622,7 +11610,7 @@ def _d22(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d14(r)
+   f0 = _d17(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -12642,7 +11630,7 @@ def _d22(r: Reader) -> Any:
     f1 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f1 = _dw19(r)
+    f1 = _dw26(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -12652,7 +11640,7 @@ def _d22(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw19(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -12672,7 +11660,7 @@ def _d22(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw19(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -12702,7 +11690,7 @@ def _d22(r: Reader) -> Any:
  return o
 
 
-def _e22(w: Writer, o: Any) -> None:
+def _e25(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  f1 = o.bulk_charging_complete
  f2 = o.charging_complete
@@ -12716,7 +11704,7 @@ def _e22(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -12727,13 +11715,13 @@ def _e22(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN25, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -12744,7 +11732,7 @@ def _e22(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN25, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -12755,7 +11743,7 @@ def _e22(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -12769,7 +11757,7 @@ def _e22(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -12780,7 +11768,7 @@ def _e22(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN25, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -12791,7 +11779,7 @@ def _e22(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -12802,19 +11790,20 @@ def _e22(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN25, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN22, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN25, (f0, f1, f2,))
  w.a = a
 
 
-_FN22 = ('dc_ev_status', 'bulk_charging_complete', 'charging_complete')
+_FN25 = ('dc_ev_status', 'bulk_charging_complete', 'charging_complete')
 
-def _d23(r: Reader) -> Any:
+
+def _d26(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -12829,7 +11818,7 @@ def _d23(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw27(r)
+    f0 = _dw34(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -12844,7 +11833,7 @@ def _d23(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw27(r, 1, f0)
+     f0 = _dw34(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -12863,7 +11852,7 @@ def _d23(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw27(r)
+    f0 = _dw34(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -12878,7 +11867,7 @@ def _d23(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw27(r, 1, f0)
+     f0 = _dw34(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -12906,7 +11895,7 @@ def _d23(r: Reader) -> Any:
  return o
 
 
-def _e23(w: Writer, o: Any) -> None:
+def _e26(w: Writer, o: Any) -> None:
  f0 = o.evccid
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -12921,7 +11910,7 @@ def _e23(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew34(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -12932,7 +11921,7 @@ def _e23(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SessionSetupReqType', _FN23, (f0,))
+   raise _stuck('SessionSetupReqType', _FN26, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -12941,7 +11930,7 @@ def _e23(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew34(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -12952,19 +11941,20 @@ def _e23(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionSetupReqType', _FN23, (f0,))
+   raise _stuck('SessionSetupReqType', _FN26, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionSetupReqType', _FN23, (f0,))
+   raise _stuck('SessionSetupReqType', _FN26, (f0,))
  w.a = a
 
 
-_FN23 = ('evccid',)
+_FN26 = ('evccid',)
 
-def _d24(r: Reader) -> Any:
+
+def _d27(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -12978,7 +11968,7 @@ def _d24(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -12987,10 +11977,10 @@ def _d24(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -13009,10 +11999,10 @@ def _d24(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -13029,7 +12019,7 @@ def _d24(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw17(r)
+    f1 = _dw24(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -13044,7 +12034,7 @@ def _d24(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw17(r, 1, f1)
+     f1 = _dw24(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -13061,7 +12051,7 @@ def _d24(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw22(r)
+    f2 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -13080,7 +12070,7 @@ def _d24(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw22(r, 1, f2)
+     f2 = _dw29(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -13112,7 +12102,7 @@ def _d24(r: Reader) -> Any:
  return o
 
 
-def _e24(w: Writer, o: Any) -> None:
+def _e27(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evseid
  f2 = o.date_time_now
@@ -13121,7 +12111,7 @@ def _e24(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -13130,12 +12120,12 @@ def _e24(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13146,17 +12136,17 @@ def _e24(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN27, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13167,7 +12157,7 @@ def _e24(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN27, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -13176,7 +12166,7 @@ def _e24(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew24(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -13187,7 +12177,7 @@ def _e24(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN27, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -13205,11 +12195,11 @@ def _e24(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -13218,19 +12208,20 @@ def _e24(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN27, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN24, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN27, (f0, f1, f2,))
  w.a = a
 
 
-_FN24 = ('response_code', 'evseid', 'date_time_now')
+_FN27 = ('response_code', 'evseid', 'date_time_now')
 
-def _d25(r: Reader) -> Any:
+
+def _d28(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -13246,7 +12237,7 @@ def _d25(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw24(r)
+    f0 = _dw31(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -13261,17 +12252,17 @@ def _d25(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw24(r, 1, f0)
+     f0 = _dw31(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V25[((x >> 1) & 3)]
+    f1 = _V32[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw25(r)
+    f1 = _dw32(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -13292,7 +12283,7 @@ def _d25(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw24(r)
+    f0 = _dw31(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -13307,17 +12298,17 @@ def _d25(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw24(r, 1, f0)
+     f0 = _dw31(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V25[((x >> 1) & 3)]
+    f1 = _V32[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw25(r)
+    f1 = _dw32(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -13336,10 +12327,10 @@ def _d25(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V25[((x >> 1) & 3)]
+    f1 = _V32[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw25(r)
+    f1 = _dw32(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -13370,7 +12361,7 @@ def _d25(r: Reader) -> Any:
  return o
 
 
-def _e25(w: Writer, o: Any) -> None:
+def _e28(w: Writer, o: Any) -> None:
  f0 = o.service_scope
  f1 = o.service_category
  left: int = (f0 is not None) + (f1 is not None)
@@ -13386,7 +12377,7 @@ def _e25(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew31(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13394,12 +12385,12 @@ def _e25(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   k = _I25.get(v)
+   k = _I32.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew32(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -13408,7 +12399,7 @@ def _e25(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryReqType', _FN25, (f0, f1,))
+   raise _stuck('ServiceDiscoveryReqType', _FN28, (f0, f1,))
  if s == 3:
   if f0 is not None:
    v = f0
@@ -13417,7 +12408,7 @@ def _e25(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew31(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13425,12 +12416,12 @@ def _e25(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   k = _I25.get(v)
+   k = _I32.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew32(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -13439,17 +12430,17 @@ def _e25(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryReqType', _FN25, (f0, f1,))
+   raise _stuck('ServiceDiscoveryReqType', _FN28, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
-   k = _I25.get(v)
+   k = _I32.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew32(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -13458,19 +12449,20 @@ def _e25(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryReqType', _FN25, (f0, f1,))
+   raise _stuck('ServiceDiscoveryReqType', _FN28, (f0, f1,))
  if s == 2:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryReqType', _FN25, (f0, f1,))
+   raise _stuck('ServiceDiscoveryReqType', _FN28, (f0, f1,))
  w.a = a
 
 
-_FN25 = ('service_scope', 'service_category')
+_FN28 = ('service_scope', 'service_category')
 
-def _d26(r: Reader) -> Any:
+
+def _d29(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -13485,7 +12477,7 @@ def _d26(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -13494,10 +12486,10 @@ def _d26(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -13516,10 +12508,10 @@ def _d26(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -13534,7 +12526,7 @@ def _d26(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d85(r)
+   f1 = _d88(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -13549,7 +12541,7 @@ def _d26(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d2(r)
+   f2 = _d5(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -13564,7 +12556,7 @@ def _d26(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f3 = _d86(r)
+   f3 = _d89(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -13597,7 +12589,7 @@ def _d26(r: Reader) -> Any:
  return o
 
 
-def _e26(w: Writer, o: Any) -> None:
+def _e29(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.payment_options
  f2 = o.charge_service
@@ -13607,7 +12599,7 @@ def _e26(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -13616,12 +12608,12 @@ def _e26(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13632,17 +12624,17 @@ def _e26(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN29, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13653,13 +12645,13 @@ def _e26(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN29, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e85(w, v)
+   _e88(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -13670,13 +12662,13 @@ def _e26(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN29, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e2(w, v)
+   _e5(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -13687,13 +12679,13 @@ def _e26(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN29, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 2
    w.a = a
-   _e86(w, v)
+   _e89(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -13702,19 +12694,20 @@ def _e26(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN29, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN26, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN29, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN26 = ('response_code', 'payment_options', 'charge_service', 'service_list')
+_FN29 = ('response_code', 'payment_options', 'charge_service', 'service_list')
 
-def _d27(r: Reader) -> Any:
+
+def _d30(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -13729,7 +12722,7 @@ def _d27(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw23(r)
+    f0 = _dw30(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -13747,7 +12740,7 @@ def _d27(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw23(r, 1, f0)
+     f0 = _dw30(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -13766,7 +12759,7 @@ def _d27(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw23(r)
+    f0 = _dw30(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -13784,7 +12777,7 @@ def _d27(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw23(r, 1, f0)
+     f0 = _dw30(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -13812,7 +12805,7 @@ def _d27(r: Reader) -> Any:
  return o
 
 
-def _e27(w: Writer, o: Any) -> None:
+def _e30(w: Writer, o: Any) -> None:
  f0 = o.service_id
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -13831,11 +12824,11 @@ def _e27(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew23(w, v)
+     _ew30(w, v)
      a = w.a
    else:
     w.a = a
-    _ew23(w, v)
+    _ew30(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13846,7 +12839,7 @@ def _e27(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceDetailReqType', _FN27, (f0,))
+   raise _stuck('ServiceDetailReqType', _FN30, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -13859,11 +12852,11 @@ def _e27(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew23(w, v)
+     _ew30(w, v)
      a = w.a
    else:
     w.a = a
-    _ew23(w, v)
+    _ew30(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13874,19 +12867,20 @@ def _e27(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDetailReqType', _FN27, (f0,))
+   raise _stuck('ServiceDetailReqType', _FN30, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceDetailReqType', _FN27, (f0,))
+   raise _stuck('ServiceDetailReqType', _FN30, (f0,))
  w.a = a
 
 
-_FN27 = ('service_id',)
+_FN30 = ('service_id',)
 
-def _d28(r: Reader) -> Any:
+
+def _d31(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -13900,7 +12894,7 @@ def _d28(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -13909,10 +12903,10 @@ def _d28(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -13931,10 +12925,10 @@ def _d28(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -13951,7 +12945,7 @@ def _d28(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw23(r)
+    f1 = _dw30(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -13969,7 +12963,7 @@ def _d28(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw23(r, 1, f1)
+     f1 = _dw30(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -13984,7 +12978,7 @@ def _d28(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d84(r)
+   f2 = _d87(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -14016,7 +13010,7 @@ def _d28(r: Reader) -> Any:
  return o
 
 
-def _e28(w: Writer, o: Any) -> None:
+def _e31(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.service_id
  f2 = o.service_parameter_list
@@ -14025,7 +13019,7 @@ def _e28(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -14034,12 +13028,12 @@ def _e28(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14050,17 +13044,17 @@ def _e28(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN31, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14071,7 +13065,7 @@ def _e28(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN31, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -14084,11 +13078,11 @@ def _e28(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew23(w, v)
+     _ew30(w, v)
      a = w.a
    else:
     w.a = a
-    _ew23(w, v)
+    _ew30(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -14099,13 +13093,13 @@ def _e28(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN31, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 2
    w.a = a
-   _e84(w, v)
+   _e87(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -14114,19 +13108,20 @@ def _e28(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN31, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN28, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN31, (f0, f1, f2,))
  w.a = a
 
 
-_FN28 = ('response_code', 'service_id', 'service_parameter_list')
+_FN31 = ('response_code', 'service_id', 'service_parameter_list')
 
-def _d29(r: Reader) -> Any:
+
+def _d32(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -14139,7 +13134,7 @@ def _d29(r: Reader) -> Any:
   x = (v >> (n - p - 4)) & 15
   if x & 13 == 0:
    p += 4
-   f0 = _V26[((x >> 1) & 1)]
+   f0 = _V33[((x >> 1) & 1)]
    s = 1
  while s == 0:
   p += 1
@@ -14148,10 +13143,10 @@ def _d29(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f0 = _V26[((x >> 1) & 1)]
+    f0 = _V33[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f0 = _dw26(r)
+    f0 = _dw33(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14170,10 +13165,10 @@ def _d29(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f0 = _V26[((x >> 1) & 1)]
+    f0 = _V33[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f0 = _dw26(r)
+    f0 = _dw33(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14188,7 +13183,7 @@ def _d29(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d87(r)
+   f1 = _d90(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -14217,7 +13212,7 @@ def _d29(r: Reader) -> Any:
  return o
 
 
-def _e29(w: Writer, o: Any) -> None:
+def _e32(w: Writer, o: Any) -> None:
  f0 = o.selected_payment_option
  f1 = o.selected_service_list
  left: int = (f0 is not None) + (f1 is not None)
@@ -14225,7 +13220,7 @@ def _e29(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I26.get(f0)) is not None:
+ if (k0 := _I33.get(f0)) is not None:
   a = (a << 4) | (k0 << 1)
   f0 = None
   left -= 1
@@ -14234,12 +13229,12 @@ def _e29(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I26.get(v)
+   k = _I33.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew33(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14250,17 +13245,17 @@ def _e29(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServicePaymentSelectionReqType', _FN29, (f0, f1,))
+   raise _stuck('ServicePaymentSelectionReqType', _FN32, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I26.get(v)
+   k = _I33.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew33(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14271,13 +13266,13 @@ def _e29(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServicePaymentSelectionReqType', _FN29, (f0, f1,))
+   raise _stuck('ServicePaymentSelectionReqType', _FN32, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e87(w, v)
+   _e90(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -14288,19 +13283,20 @@ def _e29(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServicePaymentSelectionReqType', _FN29, (f0, f1,))
+   raise _stuck('ServicePaymentSelectionReqType', _FN32, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServicePaymentSelectionReqType', _FN29, (f0, f1,))
+   raise _stuck('ServicePaymentSelectionReqType', _FN32, (f0, f1,))
  w.a = a
 
 
-_FN29 = ('selected_payment_option', 'selected_service_list')
+_FN32 = ('selected_payment_option', 'selected_service_list')
 
-def _d30(r: Reader) -> Any:
+
+def _d33(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -14311,7 +13307,7 @@ def _d30(r: Reader) -> Any:
   if x & 387 == 0:
    r.pos = p + 9
    o = _new(ServicePaymentSelectionResType)
-   o.response_code = _V9[((x >> 2) & 31)]
+   o.response_code = _V16[((x >> 2) & 31)]
    return o
  f0: Any = None
  s = 0
@@ -14322,10 +13318,10 @@ def _d30(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14344,10 +13340,10 @@ def _d30(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14375,14 +13371,14 @@ def _d30(r: Reader) -> Any:
  return o
 
 
-def _e30(w: Writer, o: Any) -> None:
+def _e33(w: Writer, o: Any) -> None:
  f0 = o.response_code
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 9) | (k0 << 2)
   f0 = None
   left -= 1
@@ -14398,12 +13394,12 @@ def _e30(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14414,17 +13410,17 @@ def _e30(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServicePaymentSelectionResType', _FN30, (f0,))
+   raise _stuck('ServicePaymentSelectionResType', _FN33, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14435,19 +13431,20 @@ def _e30(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServicePaymentSelectionResType', _FN30, (f0,))
+   raise _stuck('ServicePaymentSelectionResType', _FN33, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServicePaymentSelectionResType', _FN30, (f0,))
+   raise _stuck('ServicePaymentSelectionResType', _FN33, (f0,))
  w.a = a
 
 
-_FN30 = ('response_code',)
+_FN33 = ('response_code',)
 
-def _d31(r: Reader) -> Any:
+
+def _d34(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -14463,7 +13460,7 @@ def _d31(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw14(r)
+    f0 = _dw21(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -14478,7 +13475,7 @@ def _d31(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw14(r, 1, f0)
+     f0 = _dw21(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14497,7 +13494,7 @@ def _d31(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw14(r)
+    f0 = _dw21(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -14512,7 +13509,7 @@ def _d31(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw14(r, 1, f0)
+     f0 = _dw21(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14527,7 +13524,7 @@ def _d31(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d80(r)
+   f1 = _d83(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -14556,7 +13553,7 @@ def _d31(r: Reader) -> Any:
  return o
 
 
-def _e31(w: Writer, o: Any) -> None:
+def _e34(w: Writer, o: Any) -> None:
  f0 = o.contract_id
  f1 = o.contract_signature_cert_chain
  left: int = (f0 is not None) + (f1 is not None)
@@ -14572,7 +13569,7 @@ def _e31(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew14(w, v)
+    _ew21(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14583,7 +13580,7 @@ def _e31(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PaymentDetailsReqType', _FN31, (f0, f1,))
+   raise _stuck('PaymentDetailsReqType', _FN34, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -14592,7 +13589,7 @@ def _e31(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew14(w, v)
+    _ew21(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14603,13 +13600,13 @@ def _e31(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsReqType', _FN31, (f0, f1,))
+   raise _stuck('PaymentDetailsReqType', _FN34, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e80(w, v)
+   _e83(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -14620,19 +13617,20 @@ def _e31(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsReqType', _FN31, (f0, f1,))
+   raise _stuck('PaymentDetailsReqType', _FN34, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PaymentDetailsReqType', _FN31, (f0, f1,))
+   raise _stuck('PaymentDetailsReqType', _FN34, (f0, f1,))
  w.a = a
 
 
-_FN31 = ('contract_id', 'contract_signature_cert_chain')
+_FN34 = ('contract_id', 'contract_signature_cert_chain')
 
-def _d32(r: Reader) -> Any:
+
+def _d35(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -14646,7 +13644,7 @@ def _d32(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -14655,10 +13653,10 @@ def _d32(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14677,10 +13675,10 @@ def _d32(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14697,7 +13695,7 @@ def _d32(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw20(r)
+    f1 = _dw27(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -14712,7 +13710,7 @@ def _d32(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw20(r, 1, f1)
+     f1 = _dw27(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -14729,7 +13727,7 @@ def _d32(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw22(r)
+    f2 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -14748,7 +13746,7 @@ def _d32(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw22(r, 1, f2)
+     f2 = _dw29(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -14778,7 +13776,7 @@ def _d32(r: Reader) -> Any:
  return o
 
 
-def _e32(w: Writer, o: Any) -> None:
+def _e35(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.gen_challenge
  f2 = o.date_time_now
@@ -14787,7 +13785,7 @@ def _e32(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -14796,12 +13794,12 @@ def _e32(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14812,17 +13810,17 @@ def _e32(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN35, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14833,7 +13831,7 @@ def _e32(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN35, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -14842,7 +13840,7 @@ def _e32(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew20(w, v)
+    _ew27(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -14853,7 +13851,7 @@ def _e32(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN35, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -14871,11 +13869,11 @@ def _e32(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -14886,19 +13884,20 @@ def _e32(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN35, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN32, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN35, (f0, f1, f2,))
  w.a = a
 
 
-_FN32 = ('response_code', 'gen_challenge', 'date_time_now')
+_FN35 = ('response_code', 'gen_challenge', 'date_time_now')
 
-def _d33(r: Reader) -> Any:
+
+def _d36(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -14943,7 +13942,7 @@ def _d33(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw20(r)
+    f1 = _dw27(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -14958,7 +13957,7 @@ def _d33(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw20(r, 1, f1)
+     f1 = _dw27(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -14979,7 +13978,7 @@ def _d33(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw20(r)
+    f1 = _dw27(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -14994,7 +13993,7 @@ def _d33(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw20(r, 1, f1)
+     f1 = _dw27(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -15013,7 +14012,7 @@ def _d33(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw20(r)
+    f1 = _dw27(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -15028,7 +14027,7 @@ def _d33(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw20(r, 1, f1)
+     f1 = _dw27(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -15059,14 +14058,14 @@ def _d33(r: Reader) -> Any:
  return o
 
 
-def _e33(w: Writer, o: Any) -> None:
+def _e36(w: Writer, o: Any) -> None:
  if (v := o.id) is not None and o.gen_challenge is None:
   a = w.a << 2
   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
   else:
    w.a = a
-   _s0(w, v)
+   _s9(w, v)
    a = w.a
   w.a = (a << 2) | 1
   return
@@ -15084,7 +14083,7 @@ def _e33(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s9(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -15096,7 +14095,7 @@ def _e33(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew20(w, v)
+    _ew27(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -15105,7 +14104,7 @@ def _e33(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('ContractAuthenticationReqType', _FN33, (f0, f1,))
+   raise _stuck('ContractAuthenticationReqType', _FN36, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -15114,7 +14113,7 @@ def _e33(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew20(w, v)
+    _ew27(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -15123,7 +14122,7 @@ def _e33(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ContractAuthenticationReqType', _FN33, (f0, f1,))
+   raise _stuck('ContractAuthenticationReqType', _FN36, (f0, f1,))
  if s == 3:
   if f1 is not None:
    v = f1
@@ -15132,7 +14131,7 @@ def _e33(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew20(w, v)
+    _ew27(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -15141,19 +14140,20 @@ def _e33(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ContractAuthenticationReqType', _FN33, (f0, f1,))
+   raise _stuck('ContractAuthenticationReqType', _FN36, (f0, f1,))
  if s == 2:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ContractAuthenticationReqType', _FN33, (f0, f1,))
+   raise _stuck('ContractAuthenticationReqType', _FN36, (f0, f1,))
  w.a = a
 
 
-_FN33 = ('id', 'gen_challenge')
+_FN36 = ('id', 'gen_challenge')
 
-def _d34(r: Reader) -> Any:
+
+def _d37(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -15164,8 +14164,8 @@ def _d34(r: Reader) -> Any:
   if x & 6203 == 0:
    r.pos = p + 13
    o = _new(ContractAuthenticationResType)
-   o.response_code = _V9[((x >> 6) & 31)]
-   o.evse_processing = _V10[((x >> 2) & 1)]
+   o.response_code = _V16[((x >> 6) & 31)]
+   o.evse_processing = _V17[((x >> 2) & 1)]
    return o
  f0: Any = None
  f1: Any = None
@@ -15177,10 +14177,10 @@ def _d34(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15199,10 +14199,10 @@ def _d34(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15219,10 +14219,10 @@ def _d34(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f1 = _V10[((x >> 1) & 1)]
+    f1 = _V17[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f1 = _dw10(r)
+    f1 = _dw17(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -15251,7 +14251,7 @@ def _d34(r: Reader) -> Any:
  return o
 
 
-def _e34(w: Writer, o: Any) -> None:
+def _e37(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evse_processing
  left: int = (f0 is not None) + (f1 is not None)
@@ -15259,7 +14259,7 @@ def _e34(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None and (k1 := _I10.get(f1)) is not None:
+ if (k0 := _I16.get(f0)) is not None and (k1 := _I17.get(f1)) is not None:
   a = (a << 13) | (k0 << 6) | (k1 << 2)
   f0 = None
   f1 = None
@@ -15277,12 +14277,12 @@ def _e34(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -15293,17 +14293,17 @@ def _e34(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ContractAuthenticationResType', _FN34, (f0, f1,))
+   raise _stuck('ContractAuthenticationResType', _FN37, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -15314,17 +14314,17 @@ def _e34(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ContractAuthenticationResType', _FN34, (f0, f1,))
+   raise _stuck('ContractAuthenticationResType', _FN37, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I10.get(v)
+   k = _I17.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew10(w, v)
+    _ew17(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -15335,19 +14335,20 @@ def _e34(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ContractAuthenticationResType', _FN34, (f0, f1,))
+   raise _stuck('ContractAuthenticationResType', _FN37, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ContractAuthenticationResType', _FN34, (f0, f1,))
+   raise _stuck('ContractAuthenticationResType', _FN37, (f0, f1,))
  w.a = a
 
 
-_FN34 = ('response_code', 'evse_processing')
+_FN37 = ('response_code', 'evse_processing')
 
-def _d35(r: Reader) -> Any:
+
+def _d38(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -15360,7 +14361,7 @@ def _d35(r: Reader) -> Any:
   x = (v >> (n - p - 6)) & 63
   if x & 49 == 0:
    p += 6
-   f0 = _V16[((x >> 1) & 7)]
+   f0 = _V23[((x >> 1) & 7)]
    s = 1
  while s == 0:
   p += 1
@@ -15369,10 +14370,10 @@ def _d35(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    f0 = _V16[((x >> 1) & 7)]
+    f0 = _V23[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    f0 = _dw16(r)
+    f0 = _dw23(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15391,10 +14392,10 @@ def _d35(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    f0 = _V16[((x >> 1) & 7)]
+    f0 = _V23[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    f0 = _dw16(r)
+    f0 = _dw23(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15409,17 +14410,17 @@ def _d35(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d16(r)
+   f1 = _d19(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f1 = _d17(r)
+   f1 = _d20(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
-   f1 = _d15(r)
+   f1 = _d18(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 3:
@@ -15448,7 +14449,7 @@ def _d35(r: Reader) -> Any:
  return o
 
 
-def _e35(w: Writer, o: Any) -> None:
+def _e38(w: Writer, o: Any) -> None:
  f0 = o.ev_requested_energy_transfer_type
  f1 = o.ev_charge_parameter
  left: int = (f0 is not None) + (f1 is not None)
@@ -15456,7 +14457,7 @@ def _e35(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I16.get(f0)) is not None:
+ if (k0 := _I23.get(f0)) is not None:
   a = (a << 6) | (k0 << 1)
   f0 = None
   left -= 1
@@ -15465,12 +14466,12 @@ def _e35(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I16.get(v)
+   k = _I23.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew16(w, v)
+    _ew23(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -15481,17 +14482,17 @@ def _e35(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN35, (f0, f1,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN38, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I16.get(v)
+   k = _I23.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew16(w, v)
+    _ew23(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -15502,11 +14503,11 @@ def _e35(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN35, (f0, f1,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN38, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
-   m = _SUB1.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_03f540e610.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('ChargeParameterDiscoveryReqType', f"ev_charge_parameter: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -15522,19 +14523,20 @@ def _e35(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN35, (f0, f1,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN38, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN35, (f0, f1,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN38, (f0, f1,))
  w.a = a
 
 
-_FN35 = ('ev_requested_energy_transfer_type', 'ev_charge_parameter')
+_FN38 = ('ev_requested_energy_transfer_type', 'ev_charge_parameter')
 
-def _d36(r: Reader) -> Any:
+
+def _d39(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -15549,8 +14551,8 @@ def _d36(r: Reader) -> Any:
   x = (v >> (n - p - 12)) & 4095
   if x & 3101 == 0:
    p += 12
-   f0 = _V9[((x >> 5) & 31)]
-   f1 = _V10[((x >> 1) & 1)]
+   f0 = _V16[((x >> 5) & 31)]
+   f1 = _V17[((x >> 1) & 1)]
    s = 3
  while s == 0:
   p += 1
@@ -15559,10 +14561,10 @@ def _d36(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15581,10 +14583,10 @@ def _d36(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15601,10 +14603,10 @@ def _d36(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f1 = _V10[((x >> 1) & 1)]
+    f1 = _V17[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f1 = _dw10(r)
+    f1 = _dw17(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -15619,12 +14621,12 @@ def _d36(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d4(r)
+   f2 = _d7(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f2 = _d3(r)
+   f2 = _d6(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -15639,17 +14641,17 @@ def _d36(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f3 = _d19(r)
+   f3 = _d22(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   f3 = _d20(r)
+   f3 = _d23(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
-   f3 = _d18(r)
+   f3 = _d21(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 3:
@@ -15680,7 +14682,7 @@ def _d36(r: Reader) -> Any:
  return o
 
 
-def _e36(w: Writer, o: Any) -> None:
+def _e39(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evse_processing
  f2 = o.sa_schedules
@@ -15690,7 +14692,7 @@ def _e36(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None and (k1 := _I10.get(f1)) is not None:
+ if (k0 := _I16.get(f0)) is not None and (k1 := _I17.get(f1)) is not None:
   a = (a << 12) | (k0 << 5) | (k1 << 1)
   f0 = None
   f1 = None
@@ -15700,12 +14702,12 @@ def _e36(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -15716,17 +14718,17 @@ def _e36(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN39, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -15737,17 +14739,17 @@ def _e36(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN39, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I10.get(v)
+   k = _I17.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew10(w, v)
+    _ew17(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -15758,11 +14760,11 @@ def _e36(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN39, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
-   m = _SUB2.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_57cf0ff5ec.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('ChargeParameterDiscoveryResType', f"sa_schedules: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -15778,11 +14780,11 @@ def _e36(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN39, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
-   m = _SUB3.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_81e7f15372.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('ChargeParameterDiscoveryResType', f"evse_charge_parameter: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -15798,19 +14800,20 @@ def _e36(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN39, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN36, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN39, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN36 = ('response_code', 'evse_processing', 'sa_schedules', 'evse_charge_parameter')
+_FN39 = ('response_code', 'evse_processing', 'sa_schedules', 'evse_charge_parameter')
 
-def _d37(r: Reader) -> Any:
+
+def _d40(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -15836,7 +14839,7 @@ def _d37(r: Reader) -> Any:
     f0 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f0 = _dw19(r)
+    f0 = _dw26(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15858,7 +14861,7 @@ def _d37(r: Reader) -> Any:
     f0 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f0 = _dw19(r)
+    f0 = _dw26(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15873,17 +14876,17 @@ def _d37(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f1 = _d83(r)
+   f1 = _d86(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f2 = _d22(r)
+   f2 = _d25(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    r.pos = p
-   f2 = _d21(r)
+   f2 = _d24(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 3:
@@ -15900,12 +14903,12 @@ def _d37(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d22(r)
+   f2 = _d25(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f2 = _d21(r)
+   f2 = _d24(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -15937,7 +14940,7 @@ def _d37(r: Reader) -> Any:
  return o
 
 
-def _e37(w: Writer, o: Any) -> None:
+def _e40(w: Writer, o: Any) -> None:
  f0 = o.ready_to_charge_state
  f1 = o.charging_profile
  f2 = o.ev_power_delivery_parameter
@@ -15961,7 +14964,7 @@ def _e37(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -15972,7 +14975,7 @@ def _e37(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
+   raise _stuck('PowerDeliveryReqType', _FN40, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -15983,7 +14986,7 @@ def _e37(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -15994,20 +14997,20 @@ def _e37(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
+   raise _stuck('PowerDeliveryReqType', _FN40, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 3
    w.a = a
-   _e83(w, v)
+   _e86(w, v)
    a = w.a
    left -= 1
    f1 = None
    s = 3
   elif f2 is not None:
    v = f2
-   m = _SUB4.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_19f52ffc87.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PowerDeliveryReqType', f"ev_power_delivery_parameter: {type(v).__name__} is not allowed here")
    a = (a << 3) | m[0]
@@ -16021,11 +15024,11 @@ def _e37(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
+   raise _stuck('PowerDeliveryReqType', _FN40, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
-   m = _SUB5.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_56f8f71b9f.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PowerDeliveryReqType', f"ev_power_delivery_parameter: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -16039,19 +15042,20 @@ def _e37(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
+   raise _stuck('PowerDeliveryReqType', _FN40, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN37, (f0, f1, f2,))
+   raise _stuck('PowerDeliveryReqType', _FN40, (f0, f1, f2,))
  w.a = a
 
 
-_FN37 = ('ready_to_charge_state', 'charging_profile', 'ev_power_delivery_parameter')
+_FN40 = ('ready_to_charge_state', 'charging_profile', 'ev_power_delivery_parameter')
 
-def _d38(r: Reader) -> Any:
+
+def _d41(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -16064,7 +15068,7 @@ def _d38(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -16073,10 +15077,10 @@ def _d38(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -16095,10 +15099,10 @@ def _d38(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -16113,17 +15117,17 @@ def _d38(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d11(r)
+   f1 = _d14(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f1 = _d13(r)
+   f1 = _d16(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
-   f1 = _d10(r)
+   f1 = _d13(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 3:
@@ -16152,7 +15156,7 @@ def _d38(r: Reader) -> Any:
  return o
 
 
-def _e38(w: Writer, o: Any) -> None:
+def _e41(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evse_status
  left: int = (f0 is not None) + (f1 is not None)
@@ -16160,7 +15164,7 @@ def _e38(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -16169,12 +15173,12 @@ def _e38(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -16185,17 +15189,17 @@ def _e38(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PowerDeliveryResType', _FN38, (f0, f1,))
+   raise _stuck('PowerDeliveryResType', _FN41, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -16206,11 +15210,11 @@ def _e38(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PowerDeliveryResType', _FN38, (f0, f1,))
+   raise _stuck('PowerDeliveryResType', _FN41, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
-   m = _SUB6.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_c3fdf88b7a.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PowerDeliveryResType', f"evse_status: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -16226,19 +15230,20 @@ def _e38(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('PowerDeliveryResType', _FN38, (f0, f1,))
+   raise _stuck('PowerDeliveryResType', _FN41, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PowerDeliveryResType', _FN38, (f0, f1,))
+   raise _stuck('PowerDeliveryResType', _FN41, (f0, f1,))
  w.a = a
 
 
-_FN38 = ('response_code', 'evse_status')
+_FN41 = ('response_code', 'evse_status')
 
-def _d39(r: Reader) -> Any:
+
+def _d42(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -16276,7 +15281,7 @@ def _d39(r: Reader) -> Any:
  return o
 
 
-def _e39(w: Writer, o: Any) -> None:
+def _e42(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -16287,19 +15292,20 @@ def _e39(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargingStatusReqType', _FN39, ())
+   raise _stuck('ChargingStatusReqType', _FN42, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargingStatusReqType', _FN39, ())
+   raise _stuck('ChargingStatusReqType', _FN42, ())
  w.a = a
 
 
-_FN39 = ()
+_FN42 = ()
 
-def _d40(r: Reader) -> Any:
+
+def _d43(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -16317,7 +15323,7 @@ def _d40(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -16326,10 +15332,10 @@ def _d40(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -16348,10 +15354,10 @@ def _d40(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -16368,7 +15374,7 @@ def _d40(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw17(r)
+    f1 = _dw24(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16383,7 +15389,7 @@ def _d40(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw17(r, 1, f1)
+     f1 = _dw24(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -16400,7 +15406,7 @@ def _d40(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw18(r)
+    f2 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -16419,7 +15425,7 @@ def _d40(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw18(r, 1, f2)
+     f2 = _dw25(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -16437,7 +15443,7 @@ def _d40(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -16445,18 +15451,18 @@ def _d40(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   f4 = _d82(r)
+   f4 = _d85(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -16466,7 +15472,7 @@ def _d40(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw19(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
@@ -16481,7 +15487,7 @@ def _d40(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f4 = _d82(r)
+   f4 = _d85(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -16491,7 +15497,7 @@ def _d40(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw19(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -16511,7 +15517,7 @@ def _d40(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw19(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -16526,7 +15532,7 @@ def _d40(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f6 = _d11(r)
+   f6 = _d14(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -16560,7 +15566,7 @@ def _d40(r: Reader) -> Any:
  return o
 
 
-def _e40(w: Writer, o: Any) -> None:
+def _e43(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evseid
  f2 = o.sa_schedule_tuple_id
@@ -16573,7 +15579,7 @@ def _e40(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -16582,12 +15588,12 @@ def _e40(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -16598,17 +15604,17 @@ def _e40(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -16619,7 +15625,7 @@ def _e40(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -16628,7 +15634,7 @@ def _e40(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew24(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -16639,7 +15645,7 @@ def _e40(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -16657,11 +15663,11 @@ def _e40(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -16672,7 +15678,7 @@ def _e40(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -16681,7 +15687,7 @@ def _e40(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -16694,15 +15700,15 @@ def _e40(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -16711,7 +15717,7 @@ def _e40(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 2) | 1
    w.a = a
-   _e82(w, v)
+   _e85(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -16725,7 +15731,7 @@ def _e40(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -16736,13 +15742,13 @@ def _e40(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 2
    w.a = a
-   _e82(w, v)
+   _e85(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -16756,7 +15762,7 @@ def _e40(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -16767,7 +15773,7 @@ def _e40(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -16778,7 +15784,7 @@ def _e40(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -16789,13 +15795,13 @@ def _e40(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 7:
   if f6 is not None:
    v = f6
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e14(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -16806,19 +15812,20 @@ def _e40(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
  w.a = a
 
 
-_FN40 = ('response_code', 'evseid', 'sa_schedule_tuple_id', 'evse_max_current', 'meter_info', 'receipt_required', 'ac_evse_status')
+_FN43 = ('response_code', 'evseid', 'sa_schedule_tuple_id', 'evse_max_current', 'meter_info', 'receipt_required', 'ac_evse_status')
 
-def _d41(r: Reader) -> Any:
+
+def _d44(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -16847,7 +15854,7 @@ def _d41(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw21(r)
+    f1 = _dw28(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16862,7 +15869,7 @@ def _d41(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw21(r, 1, f1)
+     f1 = _dw28(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -16881,7 +15888,7 @@ def _d41(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw21(r)
+    f1 = _dw28(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16896,7 +15903,7 @@ def _d41(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw21(r, 1, f1)
+     f1 = _dw28(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -16913,7 +15920,7 @@ def _d41(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw21(r)
+    f1 = _dw28(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16928,7 +15935,7 @@ def _d41(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw21(r, 1, f1)
+     f1 = _dw28(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -16945,7 +15952,7 @@ def _d41(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw18(r)
+    f2 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -16964,12 +15971,12 @@ def _d41(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw18(r, 1, f2)
+     f2 = _dw25(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f3 = _d82(r)
+   f3 = _d85(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -16984,7 +15991,7 @@ def _d41(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f3 = _d82(r)
+   f3 = _d85(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -17015,7 +16022,7 @@ def _d41(r: Reader) -> Any:
  return o
 
 
-def _e41(w: Writer, o: Any) -> None:
+def _e44(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.session_id
  f2 = o.sa_schedule_tuple_id
@@ -17032,7 +16039,7 @@ def _e41(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s9(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -17044,7 +16051,7 @@ def _e41(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew28(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -17055,7 +16062,7 @@ def _e41(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN44, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -17064,7 +16071,7 @@ def _e41(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew28(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -17075,7 +16082,7 @@ def _e41(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN44, (f0, f1, f2, f3,))
  if s == 3:
   if f1 is not None:
    v = f1
@@ -17084,7 +16091,7 @@ def _e41(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew28(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -17095,7 +16102,7 @@ def _e41(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN44, (f0, f1, f2, f3,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -17113,11 +16120,11 @@ def _e41(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -17126,7 +16133,7 @@ def _e41(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 2) | 1
    w.a = a
-   _e82(w, v)
+   _e85(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -17137,13 +16144,13 @@ def _e41(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN44, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
    w.a = a
-   _e82(w, v)
+   _e85(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -17154,19 +16161,20 @@ def _e41(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN44, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN41, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN44, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN41 = ('id', 'session_id', 'sa_schedule_tuple_id', 'meter_info')
+_FN44 = ('id', 'session_id', 'sa_schedule_tuple_id', 'meter_info')
 
-def _d42(r: Reader) -> Any:
+
+def _d45(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -17179,7 +16187,7 @@ def _d42(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -17188,10 +16196,10 @@ def _d42(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -17210,10 +16218,10 @@ def _d42(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -17228,7 +16236,7 @@ def _d42(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d11(r)
+   f1 = _d14(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -17257,7 +16265,7 @@ def _d42(r: Reader) -> Any:
  return o
 
 
-def _e42(w: Writer, o: Any) -> None:
+def _e45(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.ac_evse_status
  left: int = (f0 is not None) + (f1 is not None)
@@ -17265,7 +16273,7 @@ def _e42(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -17274,12 +16282,12 @@ def _e42(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -17290,17 +16298,17 @@ def _e42(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('MeteringReceiptResType', _FN42, (f0, f1,))
+   raise _stuck('MeteringReceiptResType', _FN45, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -17311,13 +16319,13 @@ def _e42(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptResType', _FN42, (f0, f1,))
+   raise _stuck('MeteringReceiptResType', _FN45, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e14(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -17328,19 +16336,20 @@ def _e42(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptResType', _FN42, (f0, f1,))
+   raise _stuck('MeteringReceiptResType', _FN45, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('MeteringReceiptResType', _FN42, (f0, f1,))
+   raise _stuck('MeteringReceiptResType', _FN45, (f0, f1,))
  w.a = a
 
 
-_FN42 = ('response_code', 'ac_evse_status')
+_FN45 = ('response_code', 'ac_evse_status')
 
-def _d43(r: Reader) -> Any:
+
+def _d46(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -17378,7 +16387,7 @@ def _d43(r: Reader) -> Any:
  return o
 
 
-def _e43(w: Writer, o: Any) -> None:
+def _e46(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -17389,19 +16398,20 @@ def _e43(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionStopType', _FN43, ())
+   raise _stuck('SessionStopType', _FN46, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionStopType', _FN43, ())
+   raise _stuck('SessionStopType', _FN46, ())
  w.a = a
 
 
-_FN43 = ()
+_FN46 = ()
 
-def _d44(r: Reader) -> Any:
+
+def _d47(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -17412,7 +16422,7 @@ def _d44(r: Reader) -> Any:
   if x & 387 == 0:
    r.pos = p + 9
    o = _new(SessionStopResType)
-   o.response_code = _V9[((x >> 2) & 31)]
+   o.response_code = _V16[((x >> 2) & 31)]
    return o
  f0: Any = None
  s = 0
@@ -17423,10 +16433,10 @@ def _d44(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -17445,10 +16455,10 @@ def _d44(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -17476,14 +16486,14 @@ def _d44(r: Reader) -> Any:
  return o
 
 
-def _e44(w: Writer, o: Any) -> None:
+def _e47(w: Writer, o: Any) -> None:
  f0 = o.response_code
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 9) | (k0 << 2)
   f0 = None
   left -= 1
@@ -17499,12 +16509,12 @@ def _e44(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -17515,17 +16525,17 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SessionStopResType', _FN44, (f0,))
+   raise _stuck('SessionStopResType', _FN47, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -17536,19 +16546,20 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionStopResType', _FN44, (f0,))
+   raise _stuck('SessionStopResType', _FN47, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionStopResType', _FN44, (f0,))
+   raise _stuck('SessionStopResType', _FN47, (f0,))
  w.a = a
 
 
-_FN44 = ('response_code',)
+_FN47 = ('response_code',)
 
-def _d45(r: Reader) -> Any:
+
+def _d48(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -17576,7 +16587,7 @@ def _d45(r: Reader) -> Any:
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d80(r)
+   f1 = _d83(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -17593,7 +16604,7 @@ def _d45(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d80(r)
+   f1 = _d83(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -17608,7 +16619,7 @@ def _d45(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d80(r)
+   f1 = _d83(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -17625,7 +16636,7 @@ def _d45(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw14(r)
+    f2 = _dw21(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -17640,7 +16651,7 @@ def _d45(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw14(r, 1, f2)
+     f2 = _dw21(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -17655,7 +16666,7 @@ def _d45(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f3 = _d79(r)
+   f3 = _d82(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -17672,7 +16683,7 @@ def _d45(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw12(r)
+    f4 = _dw19(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -17687,7 +16698,7 @@ def _d45(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
+     f4 = _dw19(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -17719,7 +16730,7 @@ def _d45(r: Reader) -> Any:
  return o
 
 
-def _e45(w: Writer, o: Any) -> None:
+def _e48(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.contract_signature_cert_chain
  f2 = o.contract_id
@@ -17737,7 +16748,7 @@ def _e45(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s9(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -17746,7 +16757,7 @@ def _e45(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 2) | 1
    w.a = a
-   _e80(w, v)
+   _e83(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -17757,13 +16768,13 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
+   raise _stuck('CertificateUpdateReqType', _FN48, (f0, f1, f2, f3, f4,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e80(w, v)
+   _e83(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -17774,13 +16785,13 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
+   raise _stuck('CertificateUpdateReqType', _FN48, (f0, f1, f2, f3, f4,))
  if s == 3:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e80(w, v)
+   _e83(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -17791,7 +16802,7 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
+   raise _stuck('CertificateUpdateReqType', _FN48, (f0, f1, f2, f3, f4,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -17800,7 +16811,7 @@ def _e45(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew14(w, v)
+    _ew21(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -17811,13 +16822,13 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
+   raise _stuck('CertificateUpdateReqType', _FN48, (f0, f1, f2, f3, f4,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e82(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -17828,7 +16839,7 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
+   raise _stuck('CertificateUpdateReqType', _FN48, (f0, f1, f2, f3, f4,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -17837,7 +16848,7 @@ def _e45(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew12(w, v)
+    _ew19(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -17848,19 +16859,20 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
+   raise _stuck('CertificateUpdateReqType', _FN48, (f0, f1, f2, f3, f4,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN45, (f0, f1, f2, f3, f4,))
+   raise _stuck('CertificateUpdateReqType', _FN48, (f0, f1, f2, f3, f4,))
  w.a = a
 
 
-_FN45 = ('id', 'contract_signature_cert_chain', 'contract_id', 'list_of_root_certificate_ids', 'dh_params')
+_FN48 = ('id', 'contract_signature_cert_chain', 'contract_id', 'list_of_root_certificate_ids', 'dh_params')
 
-def _d46(r: Reader) -> Any:
+
+def _d49(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -17904,10 +16916,10 @@ def _d46(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f1 = _V9[((x >> 1) & 31)]
+    f1 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f1 = _dw9(r)
+    f1 = _dw16(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -17924,10 +16936,10 @@ def _d46(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f1 = _V9[((x >> 1) & 31)]
+    f1 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f1 = _dw9(r)
+    f1 = _dw16(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -17942,7 +16954,7 @@ def _d46(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d80(r)
+   f2 = _d83(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -17959,7 +16971,7 @@ def _d46(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw20(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -17974,7 +16986,7 @@ def _d46(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw20(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -17991,7 +17003,7 @@ def _d46(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw12(r)
+    f4 = _dw19(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18006,7 +17018,7 @@ def _d46(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
+     f4 = _dw19(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -18023,7 +17035,7 @@ def _d46(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f5 = _dw14(r)
+    f5 = _dw21(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18038,7 +17050,7 @@ def _d46(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f5 = _dw14(r, 1, f5)
+     f5 = _dw21(r, 1, f5)
      p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -18055,7 +17067,7 @@ def _d46(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f6 = _dw15(r)
+    f6 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -18074,7 +17086,7 @@ def _d46(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f6 = _dw15(r, 1, f6)
+     f6 = _dw22(r, 1, f6)
      p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -18108,7 +17120,7 @@ def _d46(r: Reader) -> Any:
  return o
 
 
-def _e46(w: Writer, o: Any) -> None:
+def _e49(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.response_code
  f2 = o.contract_signature_cert_chain
@@ -18128,7 +17140,7 @@ def _e46(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s9(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -18139,17 +17151,17 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18160,17 +17172,17 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 2:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18181,13 +17193,13 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e80(w, v)
+   _e83(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -18198,7 +17210,7 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -18207,7 +17219,7 @@ def _e46(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew13(w, v)
+    _ew20(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -18218,7 +17230,7 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -18227,7 +17239,7 @@ def _e46(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew12(w, v)
+    _ew19(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -18238,7 +17250,7 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -18247,7 +17259,7 @@ def _e46(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew14(w, v)
+    _ew21(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -18258,7 +17270,7 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -18276,11 +17288,11 @@ def _e46(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -18291,19 +17303,20 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN46, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN49, (f0, f1, f2, f3, f4, f5, f6,))
  w.a = a
 
 
-_FN46 = ('id', 'response_code', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dh_params', 'contract_id', 'retry_counter')
+_FN49 = ('id', 'response_code', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dh_params', 'contract_id', 'retry_counter')
 
-def _d47(r: Reader) -> Any:
+
+def _d50(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -18332,7 +17345,7 @@ def _d47(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw11(r)
+    f1 = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18347,7 +17360,7 @@ def _d47(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw11(r, 1, f1)
+     f1 = _dw18(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -18366,7 +17379,7 @@ def _d47(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw11(r)
+    f1 = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18381,7 +17394,7 @@ def _d47(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw11(r, 1, f1)
+     f1 = _dw18(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -18398,7 +17411,7 @@ def _d47(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw11(r)
+    f1 = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18413,7 +17426,7 @@ def _d47(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw11(r, 1, f1)
+     f1 = _dw18(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -18428,7 +17441,7 @@ def _d47(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d79(r)
+   f2 = _d82(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -18445,7 +17458,7 @@ def _d47(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw12(r)
+    f3 = _dw19(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18460,7 +17473,7 @@ def _d47(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw12(r, 1, f3)
+     f3 = _dw19(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -18491,7 +17504,7 @@ def _d47(r: Reader) -> Any:
  return o
 
 
-def _e47(w: Writer, o: Any) -> None:
+def _e50(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.oem_provisioning_cert
  f2 = o.list_of_root_certificate_ids
@@ -18508,7 +17521,7 @@ def _e47(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s9(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -18520,7 +17533,7 @@ def _e47(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18531,7 +17544,7 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
+   raise _stuck('CertificateInstallationReqType', _FN50, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -18540,7 +17553,7 @@ def _e47(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18551,7 +17564,7 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
+   raise _stuck('CertificateInstallationReqType', _FN50, (f0, f1, f2, f3,))
  if s == 3:
   if f1 is not None:
    v = f1
@@ -18560,7 +17573,7 @@ def _e47(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18571,13 +17584,13 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
+   raise _stuck('CertificateInstallationReqType', _FN50, (f0, f1, f2, f3,))
  if s == 2:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e82(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -18588,7 +17601,7 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
+   raise _stuck('CertificateInstallationReqType', _FN50, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -18597,7 +17610,7 @@ def _e47(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew12(w, v)
+    _ew19(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -18608,19 +17621,20 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
+   raise _stuck('CertificateInstallationReqType', _FN50, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN47, (f0, f1, f2, f3,))
+   raise _stuck('CertificateInstallationReqType', _FN50, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN47 = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_ids', 'dh_params')
+_FN50 = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_ids', 'dh_params')
 
-def _d48(r: Reader) -> Any:
+
+def _d51(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -18663,10 +17677,10 @@ def _d48(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f1 = _V9[((x >> 1) & 31)]
+    f1 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f1 = _dw9(r)
+    f1 = _dw16(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -18683,10 +17697,10 @@ def _d48(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f1 = _V9[((x >> 1) & 31)]
+    f1 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f1 = _dw9(r)
+    f1 = _dw16(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -18701,7 +17715,7 @@ def _d48(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d80(r)
+   f2 = _d83(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -18718,7 +17732,7 @@ def _d48(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw20(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18733,7 +17747,7 @@ def _d48(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw20(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -18750,7 +17764,7 @@ def _d48(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw12(r)
+    f4 = _dw19(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18765,7 +17779,7 @@ def _d48(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
+     f4 = _dw19(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -18782,7 +17796,7 @@ def _d48(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f5 = _dw14(r)
+    f5 = _dw21(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -18797,7 +17811,7 @@ def _d48(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f5 = _dw14(r, 1, f5)
+     f5 = _dw21(r, 1, f5)
      p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -18830,7 +17844,7 @@ def _d48(r: Reader) -> Any:
  return o
 
 
-def _e48(w: Writer, o: Any) -> None:
+def _e51(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.response_code
  f2 = o.contract_signature_cert_chain
@@ -18849,7 +17863,7 @@ def _e48(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s9(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -18860,17 +17874,17 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN51, (f0, f1, f2, f3, f4, f5,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18881,17 +17895,17 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN51, (f0, f1, f2, f3, f4, f5,))
  if s == 2:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18902,13 +17916,13 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN51, (f0, f1, f2, f3, f4, f5,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e80(w, v)
+   _e83(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -18919,7 +17933,7 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN51, (f0, f1, f2, f3, f4, f5,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -18928,7 +17942,7 @@ def _e48(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew13(w, v)
+    _ew20(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -18939,7 +17953,7 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN51, (f0, f1, f2, f3, f4, f5,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -18948,7 +17962,7 @@ def _e48(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew12(w, v)
+    _ew19(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -18959,7 +17973,7 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN51, (f0, f1, f2, f3, f4, f5,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -18968,7 +17982,7 @@ def _e48(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew14(w, v)
+    _ew21(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -18979,19 +17993,20 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN51, (f0, f1, f2, f3, f4, f5,))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN48, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN51, (f0, f1, f2, f3, f4, f5,))
  w.a = a
 
 
-_FN48 = ('id', 'response_code', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dh_params', 'contract_id')
+_FN51 = ('id', 'response_code', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dh_params', 'contract_id')
 
-def _d49(r: Reader) -> Any:
+
+def _d52(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -19009,12 +18024,12 @@ def _d49(r: Reader) -> Any:
     z.ev_ready = ((x >> 29) & 1) == 1
     z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
     z.evress_conditioning = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.ev_error_code = _V41[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d14(r)
+    f0 = _d17(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19031,7 +18046,7 @@ def _d49(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d14(r)
+   f0 = _d17(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19059,7 +18074,7 @@ def _d49(r: Reader) -> Any:
  return o
 
 
-def _e49(w: Writer, o: Any) -> None:
+def _e52(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -19071,7 +18086,7 @@ def _e49(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -19082,13 +18097,13 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CableCheckReqType', _FN49, (f0,))
+   raise _stuck('CableCheckReqType', _FN52, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -19099,19 +18114,20 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CableCheckReqType', _FN49, (f0,))
+   raise _stuck('CableCheckReqType', _FN52, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CableCheckReqType', _FN49, (f0,))
+   raise _stuck('CableCheckReqType', _FN52, (f0,))
  w.a = a
 
 
-_FN49 = ('dc_ev_status',)
+_FN52 = ('dc_ev_status',)
 
-def _d50(r: Reader) -> Any:
+
+def _d53(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -19125,7 +18141,7 @@ def _d50(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -19134,10 +18150,10 @@ def _d50(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19156,10 +18172,10 @@ def _d50(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19174,7 +18190,7 @@ def _d50(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d13(r)
+   f1 = _d16(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -19191,10 +18207,10 @@ def _d50(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f2 = _V10[((x >> 1) & 1)]
+    f2 = _V17[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f2 = _dw10(r)
+    f2 = _dw17(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -19224,7 +18240,7 @@ def _d50(r: Reader) -> Any:
  return o
 
 
-def _e50(w: Writer, o: Any) -> None:
+def _e53(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.dc_evse_status
  f2 = o.evse_processing
@@ -19233,7 +18249,7 @@ def _e50(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -19242,12 +18258,12 @@ def _e50(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -19258,17 +18274,17 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN53, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -19279,13 +18295,13 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN53, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e13(w, v)
+   _e16(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -19296,17 +18312,17 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN53, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I10.get(v)
+   k = _I17.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew10(w, v)
+    _ew17(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -19317,19 +18333,20 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN53, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN50, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN53, (f0, f1, f2,))
  w.a = a
 
 
-_FN50 = ('response_code', 'dc_evse_status', 'evse_processing')
+_FN53 = ('response_code', 'dc_evse_status', 'evse_processing')
 
-def _d51(r: Reader) -> Any:
+
+def _d54(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -19349,12 +18366,12 @@ def _d51(r: Reader) -> Any:
     z.ev_ready = ((x >> 29) & 1) == 1
     z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
     z.evress_conditioning = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.ev_error_code = _V41[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d14(r)
+    f0 = _d17(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19371,7 +18388,7 @@ def _d51(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d14(r)
+   f0 = _d17(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19389,7 +18406,7 @@ def _d51(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -19397,13 +18414,13 @@ def _d51(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d81(r)
+    f1 = _d84(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -19421,7 +18438,7 @@ def _d51(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -19429,13 +18446,13 @@ def _d51(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -19465,7 +18482,7 @@ def _d51(r: Reader) -> Any:
  return o
 
 
-def _e51(w: Writer, o: Any) -> None:
+def _e54(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  f1 = o.ev_target_voltage
  f2 = o.ev_target_current
@@ -19479,7 +18496,7 @@ def _e51(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -19490,13 +18507,13 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN54, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -19507,7 +18524,7 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN54, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -19516,7 +18533,7 @@ def _e51(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -19529,15 +18546,15 @@ def _e51(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -19548,7 +18565,7 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN54, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -19557,7 +18574,7 @@ def _e51(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -19570,15 +18587,15 @@ def _e51(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -19589,19 +18606,20 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN54, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN51, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN54, (f0, f1, f2,))
  w.a = a
 
 
-_FN51 = ('dc_ev_status', 'ev_target_voltage', 'ev_target_current')
+_FN54 = ('dc_ev_status', 'ev_target_voltage', 'ev_target_current')
 
-def _d52(r: Reader) -> Any:
+
+def _d55(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -19615,7 +18633,7 @@ def _d52(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -19624,10 +18642,10 @@ def _d52(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19646,10 +18664,10 @@ def _d52(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19664,7 +18682,7 @@ def _d52(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d13(r)
+   f1 = _d16(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -19682,7 +18700,7 @@ def _d52(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -19690,13 +18708,13 @@ def _d52(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -19726,7 +18744,7 @@ def _d52(r: Reader) -> Any:
  return o
 
 
-def _e52(w: Writer, o: Any) -> None:
+def _e55(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.dc_evse_status
  f2 = o.evse_present_voltage
@@ -19735,7 +18753,7 @@ def _e52(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -19744,12 +18762,12 @@ def _e52(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -19760,17 +18778,17 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN55, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -19781,13 +18799,13 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN55, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e13(w, v)
+   _e16(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -19798,7 +18816,7 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN55, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -19807,7 +18825,7 @@ def _e52(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -19820,15 +18838,15 @@ def _e52(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -19839,19 +18857,20 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN55, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN55, (f0, f1, f2,))
  w.a = a
 
 
-_FN52 = ('response_code', 'dc_evse_status', 'evse_present_voltage')
+_FN55 = ('response_code', 'dc_evse_status', 'evse_present_voltage')
 
-def _d53(r: Reader) -> Any:
+
+def _d56(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -19878,12 +18897,12 @@ def _d53(r: Reader) -> Any:
     z.ev_ready = ((x >> 29) & 1) == 1
     z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
     z.evress_conditioning = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.ev_error_code = _V41[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d14(r)
+    f0 = _d17(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19900,7 +18919,7 @@ def _d53(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d14(r)
+   f0 = _d17(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19918,7 +18937,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -19926,13 +18945,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d81(r)
+    f1 = _d84(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -19950,7 +18969,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -19958,13 +18977,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -19972,7 +18991,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -19980,13 +18999,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -19994,7 +19013,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -20002,13 +19021,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d81(r)
+    f4 = _d84(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
@@ -20018,7 +19037,7 @@ def _d53(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw19(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 4:
@@ -20028,7 +19047,7 @@ def _d53(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw19(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
@@ -20046,7 +19065,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -20054,13 +19073,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -20068,7 +19087,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -20076,13 +19095,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d81(r)
+    f4 = _d84(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -20092,7 +19111,7 @@ def _d53(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw19(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
@@ -20102,7 +19121,7 @@ def _d53(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw19(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
@@ -20120,7 +19139,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -20128,13 +19147,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d81(r)
+    f4 = _d84(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -20144,7 +19163,7 @@ def _d53(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw19(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -20154,7 +19173,7 @@ def _d53(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw19(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
@@ -20174,7 +19193,7 @@ def _d53(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw19(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -20184,7 +19203,7 @@ def _d53(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw19(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -20204,7 +19223,7 @@ def _d53(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw19(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -20222,7 +19241,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f7 = z
@@ -20230,13 +19249,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f7 = z
    else:
     r.pos = p
-    f7 = _d81(r)
+    f7 = _d84(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -20244,7 +19263,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -20252,13 +19271,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d81(r)
+    f8 = _d84(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -20266,7 +19285,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -20274,13 +19293,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d81(r)
+    f9 = _d84(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
@@ -20298,7 +19317,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -20306,13 +19325,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d81(r)
+    f8 = _d84(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -20320,7 +19339,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -20328,13 +19347,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d81(r)
+    f9 = _d84(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 2:
@@ -20352,7 +19371,7 @@ def _d53(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -20360,13 +19379,13 @@ def _d53(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d81(r)
+    f9 = _d84(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -20403,7 +19422,7 @@ def _d53(r: Reader) -> Any:
  return o
 
 
-def _e53(w: Writer, o: Any) -> None:
+def _e56(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  f1 = o.ev_target_current
  f2 = o.ev_maximum_voltage_limit
@@ -20424,7 +19443,7 @@ def _e53(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -20435,13 +19454,13 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -20452,7 +19471,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -20461,7 +19480,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20474,15 +19493,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -20493,7 +19512,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -20502,7 +19521,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20515,15 +19534,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -20535,7 +19554,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20548,15 +19567,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -20568,7 +19587,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20581,15 +19600,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -20603,7 +19622,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -20617,7 +19636,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -20628,7 +19647,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 5) | (5 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -20637,7 +19656,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20650,15 +19669,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -20670,7 +19689,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20683,15 +19702,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -20705,7 +19724,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -20719,7 +19738,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -20730,7 +19749,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -20739,7 +19758,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20752,15 +19771,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -20774,7 +19793,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -20788,7 +19807,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -20799,7 +19818,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -20810,7 +19829,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -20824,7 +19843,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -20835,7 +19854,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -20846,7 +19865,7 @@ def _e53(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -20857,7 +19876,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -20866,7 +19885,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20879,15 +19898,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -20899,7 +19918,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20912,15 +19931,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -20932,7 +19951,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20945,15 +19964,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -20964,7 +19983,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -20973,7 +19992,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -20986,15 +20005,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -21006,7 +20025,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21019,15 +20038,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -21038,7 +20057,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -21047,7 +20066,7 @@ def _e53(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21060,15 +20079,15 @@ def _e53(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -21079,19 +20098,20 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 11:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN53, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN56, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  w.a = a
 
 
-_FN53 = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_soc', 'remaining_time_to_bulk_soc', 'ev_target_voltage')
+_FN56 = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_soc', 'remaining_time_to_bulk_soc', 'ev_target_voltage')
 
-def _d54(r: Reader) -> Any:
+
+def _d57(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -21112,7 +20132,7 @@ def _d54(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -21121,10 +20141,10 @@ def _d54(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -21143,10 +20163,10 @@ def _d54(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -21161,7 +20181,7 @@ def _d54(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d13(r)
+   f1 = _d16(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -21179,7 +20199,7 @@ def _d54(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -21187,13 +20207,13 @@ def _d54(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -21211,7 +20231,7 @@ def _d54(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -21219,13 +20239,13 @@ def _d54(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d81(r)
+    f3 = _d84(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -21245,7 +20265,7 @@ def _d54(r: Reader) -> Any:
     f4 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f4 = _dw19(r)
+    f4 = _dw26(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -21265,7 +20285,7 @@ def _d54(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw19(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -21285,7 +20305,7 @@ def _d54(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw19(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -21303,7 +20323,7 @@ def _d54(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f7 = z
@@ -21311,13 +20331,13 @@ def _d54(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f7 = z
    else:
     r.pos = p
-    f7 = _d81(r)
+    f7 = _d84(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -21325,7 +20345,7 @@ def _d54(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -21333,13 +20353,13 @@ def _d54(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d81(r)
+    f8 = _d84(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -21347,7 +20367,7 @@ def _d54(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -21355,13 +20375,13 @@ def _d54(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d81(r)
+    f9 = _d84(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
@@ -21381,7 +20401,7 @@ def _d54(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -21389,13 +20409,13 @@ def _d54(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d81(r)
+    f8 = _d84(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -21403,7 +20423,7 @@ def _d54(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -21411,13 +20431,13 @@ def _d54(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d81(r)
+    f9 = _d84(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 2:
@@ -21437,7 +20457,7 @@ def _d54(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -21445,13 +20465,13 @@ def _d54(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d81(r)
+    f9 = _d84(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -21490,7 +20510,7 @@ def _d54(r: Reader) -> Any:
  return o
 
 
-def _e54(w: Writer, o: Any) -> None:
+def _e57(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.dc_evse_status
  f2 = o.evse_present_voltage
@@ -21506,7 +20526,7 @@ def _e54(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -21515,12 +20535,12 @@ def _e54(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -21531,17 +20551,17 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -21552,13 +20572,13 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e13(w, v)
+   _e16(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -21569,7 +20589,7 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -21578,7 +20598,7 @@ def _e54(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21591,15 +20611,15 @@ def _e54(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -21610,7 +20630,7 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -21619,7 +20639,7 @@ def _e54(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21632,15 +20652,15 @@ def _e54(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -21651,7 +20671,7 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -21662,7 +20682,7 @@ def _e54(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -21673,7 +20693,7 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -21684,7 +20704,7 @@ def _e54(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -21695,7 +20715,7 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -21706,7 +20726,7 @@ def _e54(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -21717,7 +20737,7 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -21726,7 +20746,7 @@ def _e54(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21739,15 +20759,15 @@ def _e54(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -21759,7 +20779,7 @@ def _e54(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21772,15 +20792,15 @@ def _e54(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -21792,7 +20812,7 @@ def _e54(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21805,15 +20825,15 @@ def _e54(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -21822,7 +20842,7 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -21831,7 +20851,7 @@ def _e54(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21844,15 +20864,15 @@ def _e54(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -21864,7 +20884,7 @@ def _e54(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21877,15 +20897,15 @@ def _e54(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -21894,7 +20914,7 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -21903,7 +20923,7 @@ def _e54(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -21916,15 +20936,15 @@ def _e54(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -21933,19 +20953,20 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 11:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN54, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandResType', _FN57, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  w.a = a
 
 
-_FN54 = ('response_code', 'dc_evse_status', 'evse_present_voltage', 'evse_present_current', 'evse_current_limit_achieved', 'evse_voltage_limit_achieved', 'evse_power_limit_achieved', 'evse_maximum_voltage_limit', 'evse_maximum_current_limit', 'evse_maximum_power_limit')
+_FN57 = ('response_code', 'dc_evse_status', 'evse_present_voltage', 'evse_present_current', 'evse_current_limit_achieved', 'evse_voltage_limit_achieved', 'evse_power_limit_achieved', 'evse_maximum_voltage_limit', 'evse_maximum_current_limit', 'evse_maximum_power_limit')
 
-def _d55(r: Reader) -> Any:
+
+def _d58(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -21963,12 +20984,12 @@ def _d55(r: Reader) -> Any:
     z.ev_ready = ((x >> 29) & 1) == 1
     z.ev_cabin_conditioning = ((x >> 24) & 1) == 1
     z.evress_conditioning = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V35[((x >> 12) & 15)]
+    z.ev_error_code = _V41[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d14(r)
+    f0 = _d17(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -21985,7 +21006,7 @@ def _d55(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d14(r)
+   f0 = _d17(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -22013,7 +21034,7 @@ def _d55(r: Reader) -> Any:
  return o
 
 
-def _e55(w: Writer, o: Any) -> None:
+def _e58(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -22025,7 +21046,7 @@ def _e55(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -22036,13 +21057,13 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WeldingDetectionReqType', _FN55, (f0,))
+   raise _stuck('WeldingDetectionReqType', _FN58, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e14(w, v)
+   _e17(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -22053,19 +21074,20 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WeldingDetectionReqType', _FN55, (f0,))
+   raise _stuck('WeldingDetectionReqType', _FN58, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WeldingDetectionReqType', _FN55, (f0,))
+   raise _stuck('WeldingDetectionReqType', _FN58, (f0,))
  w.a = a
 
 
-_FN55 = ('dc_ev_status',)
+_FN58 = ('dc_ev_status',)
 
-def _d56(r: Reader) -> Any:
+
+def _d59(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -22079,7 +21101,7 @@ def _d56(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V16[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -22088,10 +21110,10 @@ def _d56(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -22110,10 +21132,10 @@ def _d56(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V16[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw16(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -22128,7 +21150,7 @@ def _d56(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d13(r)
+   f1 = _d16(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -22146,7 +21168,7 @@ def _d56(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -22154,13 +21176,13 @@ def _d56(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d81(r)
+    f2 = _d84(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -22190,7 +21212,7 @@ def _d56(r: Reader) -> Any:
  return o
 
 
-def _e56(w: Writer, o: Any) -> None:
+def _e59(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.dc_evse_status
  f2 = o.evse_present_voltage
@@ -22199,7 +21221,7 @@ def _e56(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I16.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -22208,12 +21230,12 @@ def _e56(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -22224,17 +21246,17 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN59, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I16.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew16(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -22245,13 +21267,13 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN59, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e13(w, v)
+   _e16(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -22262,7 +21284,7 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN59, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -22271,7 +21293,7 @@ def _e56(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -22284,15 +21306,15 @@ def _e56(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -22303,12046 +21325,20 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN59, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN56, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN59, (f0, f1, f2,))
  w.a = a
 
 
-_FN56 = ('response_code', 'dc_evse_status', 'evse_present_voltage')
+_FN59 = ('response_code', 'dc_evse_status', 'evse_present_voltage')
 
-def _d57(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d59(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d59(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d59(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f2 = _d58(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d66(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   e = _d72(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d72(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d72(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureType)
- o.id = f0
- o.signed_info = f1
- o.signature_value = f2
- o.key_info = f3
- o.object_ = f4
- return o
 
-
-def _e57(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.signed_info
- f2 = o.signature_value
- f3 = o.key_info
- f4 = o.object_
- i4 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e59(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing id or signed_info")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e59(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signed_info")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e59(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signed_info")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   w.a = a
-   _e58(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signature_value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e66(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif i4 < len(f4):
-   v = f4[i4]
-   a = (a << 2) | 1
-   w.a = a
-   _e72(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
- if s == 5:
-  if i4 < len(f4):
-   v = f4[i4]
-   a <<= 2
-   w.a = a
-   _e72(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
- while s == 6:
-  if i4 < len(f4):
-   v = f4[i4]
-   a <<= 2
-   w.a = a
-   _e72(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN57, (f0, f1, f2, f3, f4[i4:],))
- w.a = a
-
-
-_FN57 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
-
-def _d58(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = b""
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureValueType)
- o.id = f0
- o.value = f1
- return o
-
-
-def _e58(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.value
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 5) | (2 << 3)
-    s = -1
-   else:
-    a = (a << 2) | 1
-    w.a = a
-    _s2(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing id or value")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN58, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    a <<= 1
-    w.a = a
-    _s2(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing value")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN58, (f0, f1,))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 3) | (1 << 2)
-    s = -1
-   else:
-    a <<= 1
-    w.a = a
-    _s2(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN58, (f0, f1,))
- if s == 2:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN58, (f0, f1,))
- w.a = a
-
-
-_FN58 = ('id', 'value')
-
-def _d59(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d60(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d60(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d60(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f2 = _d61(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d62(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d62(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d62(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignedInfoType)
- o.id = f0
- o.canonicalization_method = f1
- o.signature_method = f2
- o.reference = f3
- return o
-
-
-def _e59(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.canonicalization_method
- f2 = o.signature_method
- f3 = o.reference
- i3 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e60(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method or id")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e60(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e60(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   w.a = a
-   _e61(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing signature_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
- if s == 4:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 1
-   w.a = a
-   _e62(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing reference")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
- if s == 5:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 2
-   w.a = a
-   _e62(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
- while s == 6:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 2
-   w.a = a
-   _e62(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN59, (f0, f1, f2, f3[i3:],))
- w.a = a
-
-
-_FN59 = ('id', 'canonicalization_method', 'signature_method', 'reference')
-
-def _d60(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 2)) & 3 == 1:
-   r.pos = p + 2
-   o = _new(CanonicalizationMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(CanonicalizationMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e60(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s3(w, v)
-   a = w.a
-  w.a = (a << 2) | 1
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K60.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN60, f)
- if s == 1:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN60, f)
- while s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN60, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN60, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('CanonicalizationMethodType', _FN60, it[q][0])
-
-
-_FN60 = ('algorithm', 'content')
-_K60: dict[str, int] = {}
-
-def _d61(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 3)) & 7 == 2:
-   r.pos = p + 3
-   o = _new(SignatureMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw7(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    e = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw7(r, 1, e)
-     p = r.pos; v = r.v
-   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw7(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    e = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw7(r, 1, e)
-     p = r.pos; v = r.v
-   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e61(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s3(w, v)
-   a = w.a
-  w.a = (a << 3) | 2
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K61.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN61, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew7(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew7(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN61, f)
- while s == 2:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew7(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew7(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN61, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN61, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN61, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SignatureMethodType', _FN61, it[q][0])
-
-
-_FN61 = ('algorithm', 'content')
-_K61: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
-
-def _d62(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f3 = _d63(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   f4 = _d65(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 0, 0, 3, 0, 6)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   f3 = _d63(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   f4 = _d65(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 0, 2, 1, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f3 = _d63(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   r.pos = p
-   f4 = _d65(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 0, 1, 2, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d63(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f4 = _d65(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 3, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d63(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f4 = _d65(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f4 = _d65(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw4(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw4(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ReferenceType)
- o.id = f0
- o.type_ = f1
- o.uri = f2
- o.transforms = f3
- o.digest_method = f4
- o.digest_value = f5
- return o
-
-
-def _e62(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.type_
- f2 = o.uri
- f3 = o.transforms
- f4 = o.digest_method
- f5 = o.digest_value
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 3
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   a = (a << 3) | 1
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   a = (a << 3) | 2
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 3
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 4
-   w.a = a
-   _e65(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
-   a = (a << 6) | (5 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
- if s == 1:
-  if f1 is not None:
-   a <<= 3
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   a = (a << 3) | 1
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 2
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 3
-   w.a = a
-   _e65(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
-   a = (a << 6) | (4 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
- if s == 2:
-  if f2 is not None:
-   a <<= 2
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 2
-   w.a = a
-   _e65(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms or uri")
-   a = (a << 5) | (3 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
- if s == 3:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e65(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
- if s == 6:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e65(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
- if s == 4:
-  if f4 is not None:
-   v = f4
-   a <<= 1
-   w.a = a
-   _e65(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
- if s == 5:
-  if f5 is not None:
-   v = f5
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew4(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
- if s == 7:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN62, (f0, f1, f2, f3, f4, f5,))
- w.a = a
-
-
-_FN62 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
-
-def _d63(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d64(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d64(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d64(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d64(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(TransformsType)
- o.transform = f0
- return o
-
-
-def _e63(w: Writer, o: Any) -> None:
- f0 = o.transform
- i0 = 0
- left: int = len(f0)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e64(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('TransformsType', "missing transform")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN63, (f0[i0:],))
- if s == 2:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e64(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('TransformsType', "missing transform")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN63, (f0[i0:],))
- if s == 1:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e64(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN63, (f0[i0:],))
- while s == 3:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e64(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN63, (f0[i0:],))
- w.a = a
-
-
-_FN63 = ('transform',)
-
-def _d64(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 3)) & 7 == 2:
-   r.pos = p + 3
-   o = _new(TransformType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s >= 0:
-  while s == 0:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 0, 0, 1, 0, 2)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 1, 1, 0, 1, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 4
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(TransformType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e64(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s3(w, v)
-   a = w.a
-  w.a = (a << 3) | 2
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K64.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 0:
-    a <<= 1
-    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-     w.a = a
-     _s3(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN64, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN64, f)
-  while s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN64, f)
-  while s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 3
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN64, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN64, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('TransformType', _FN64, it[q][0])
-
-
-_FN64 = ('algorithm', 'content')
-_K64: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
-
-def _d65(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 2)) & 3 == 1:
-   r.pos = p + 2
-   o = _new(DigestMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DigestMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e65(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s3(w, v)
-   a = w.a
-  w.a = (a << 2) | 1
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K65.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN65, f)
- if s == 1:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN65, f)
- while s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN65, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN65, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('DigestMethodType', _FN65, it[q][0])
-
-
-_FN65 = ('algorithm', 'content')
-_K65: dict[str, int] = {}
-
-def _d66(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 2:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 3:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 4:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 6:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 7:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 8:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 0, 0, 1, 0, 10)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 8:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 9:
-    r.pos = p
-    s = _dv(r, 1, 0, 0, 1, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 10:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 8:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 9:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 10, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 9:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 9, 9)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 8:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 8
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 8, 8)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 7:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 7
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 7, 7)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 6:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 6, 6)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 5
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 4
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 11:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 11
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 11, 11)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 12:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 12
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 12, 12)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 13:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 13, 13)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 14:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 14
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 14, 14)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 15:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 15
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 15, 15)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 16:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 16
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 16, 16)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 17:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 17
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 17, 17)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 18:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d67(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d68(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d69(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d70(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d71(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 18, 18)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(KeyInfoType)
- o.id = f0
- o.content = f1
- return o
-
-
-def _e66(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.id
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K66.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 0:
-    a <<= 4
-    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-     w.a = a
-     _s1(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == 1000:
-    a = (a << 4) | 1
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 2
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 3
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 4
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 5
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 6
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 7
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 7) | (10 << 3)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 8
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 7) | (9 << 3)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 10:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 8
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 6) | (9 << 2)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 9:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 9
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 8:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 8
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 7:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 7
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 6:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 6
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 5
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 3
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 11:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 11
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 12:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 12
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 13:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 13
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 14:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 14
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 15:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 15
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 16:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 16
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 17:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 17
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
-  while s == 18:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e67(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e68(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e69(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e70(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e71(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 18
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN66, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('KeyInfoType', _FN66, it[q][0])
-
-
-_FN66 = ('id', 'content')
-_K66: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
-
-def _d67(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   e = _d76(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d77(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   e = _d76(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d77(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(KeyValueType)
- o.content = f0
- return o
-
-
-def _e67(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K67.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   w.a = a
-   _e76(w, v)
-   a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 3) | 1
-   w.a = a
-   _e77(w, v)
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -2:
-   raise _err('KeyValueType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 6) | (4 << 3)
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN67, f)
- while s == 4:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   w.a = a
-   _e76(w, v)
-   a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 3) | 1
-   w.a = a
-   _e77(w, v)
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -2:
-   raise _err('KeyValueType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 5) | (4 << 2)
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN67, f)
- while s == 3:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN67, f)
- while s == 2:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN67, f)
- while s == 1:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN67, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('KeyValueType', _FN67, it[q][0])
-
-
-_FN67 = ('content',)
-_K67: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
-
-def _d68(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f2 = _d63(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 1, 2, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   f2 = _d63(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 1, 1, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d63(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 2, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d63(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RetrievalMethodType)
- o.type_ = f0
- o.uri = f1
- o.transforms = f2
- return o
-
-
-def _e68(w: Writer, o: Any) -> None:
- f0 = o.type_
- f1 = o.uri
- f2 = o.transforms
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 3
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   a = (a << 3) | 1
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   a <<= 2
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
- if s == 4:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e63(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN68, (f0, f1, f2,))
- w.a = a
-
-
-_FN68 = ('type_', 'uri', 'transforms')
-
-def _d69(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 2
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 3
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 4
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 6:
-    r.pos = p
-    s = _dv(r, 0, 0, 0, 0, 7)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 7:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 2
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 3
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 4
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 6:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 7, 7)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 6:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 6, 6)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 1, 1)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 8:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 8, 8)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 9:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 9, 9)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 10:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 10, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 11:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 11, 11)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 12:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 12, 12)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 13:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d78(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw5(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw5(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 13, 13)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(X509DataType)
- o.content = f0
- return o
-
-
-def _e69(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K69.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 1
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 3
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 5
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 6) | (6 << 3)
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  if s == 7:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 1
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 3
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 5
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 5) | (6 << 2)
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  if s == 6:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  if s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  if s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  if s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  if s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  while s == 8:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  while s == 9:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  while s == 10:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  while s == 11:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  while s == 12:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
-  while s == 13:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e78(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew5(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN69, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('X509DataType', _FN69, it[q][0])
-
-
-_FN69 = ('content',)
-_K69: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
-
-def _d70(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw2(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw2(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw2(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw2(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw2(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(PGPDataType)
- o.content = f0
- return o
-
-
-def _e70(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K70.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew2(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN70, f)
- if s == 3:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew2(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN70, f)
- if s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN70, f)
- while s == 6:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN70, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1001:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew2(w, v)
-    a = w.a
-   q += 1
-   s = 4
-  elif f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN70, f)
- if s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN70, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN70, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('PGPDataType', _FN70, it[q][0])
-
-
-_FN70 = ('content',)
-_K70: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
-
-def _d71(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 0, 0, 0, 0, 2)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 1, 1)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    s = -1
-   elif c == 2:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 5
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw2(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw2(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    s = -1
-   elif c == 2:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(SPKIDataType)
- o.content = f0
- return o
-
-
-def _e71(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K71.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN71, f)
-  if s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 3) | (1 << 2)
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN71, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('SPKIDataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 2) | 2
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN71, f)
-  if s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 2) | 1
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN71, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('SPKIDataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 2) | 2
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN71, f)
-  if s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew2(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 2) | 1
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN71, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SPKIDataType', _FN71, it[q][0])
-
-
-_FN71 = ('content',)
-_K71: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
-
-def _d72(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = []
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 0, 1, 3, 0, 5)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 1, 1, 2, 1, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 1, 1, 2, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 3, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ObjectType)
- o.encoding = f0
- o.id = f1
- o.mime_type = f2
- o.content = f3
- return o
-
-
-def _e72(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.encoding
- if v is not None:
-  it.append((0, v))
- v = o.id
- if v is not None:
-  it.append((1, v))
- v = o.mime_type
- if v is not None:
-  it.append((2, v))
- for nm, v in o.content:
-  it.append((_K72.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1:
-   a = (a << 3) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == 2:
-   a = (a << 3) | 2
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s5(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 5
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN72, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == 2:
-   a = (a << 3) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s5(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 4
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN72, f)
- if s == 2:
-  f, v = it[q]
-  if f == 2:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s5(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN72, f)
- if s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN72, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN72, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN72, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('ObjectType', _FN72, it[q][0])
-
-
-_FN72 = ('encoding', 'id', 'mime_type', 'content')
-_K72: dict[str, int] = {}
-
-def _d73(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d62(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d62(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d62(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d62(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d62(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ManifestType)
- o.id = f0
- o.reference = f1
- return o
-
-
-def _e73(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.reference
- i1 = 0
- left: int = (f0 is not None) + len(f1)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif i1 < len(f1):
-   v = f1[i1]
-   a = (a << 2) | 1
-   w.a = a
-   _e62(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing id or reference")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN73, (f0, f1[i1:],))
- if s == 1:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e62(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing reference")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN73, (f0, f1[i1:],))
- if s == 3:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e62(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing reference")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN73, (f0, f1[i1:],))
- if s == 2:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e62(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN73, (f0, f1[i1:],))
- while s == 4:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e62(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN73, (f0, f1[i1:],))
- w.a = a
-
-
-_FN73 = ('id', 'reference')
-
-def _d74(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d75(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d75(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d75(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d75(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d75(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignaturePropertiesType)
- o.id = f0
- o.signature_property = f1
- return o
-
-
-def _e74(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.signature_property
- i1 = 0
- left: int = (f0 is not None) + len(f1)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif i1 < len(f1):
-   v = f1[i1]
-   a = (a << 2) | 1
-   w.a = a
-   _e75(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing id or signature_property")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN74, (f0, f1[i1:],))
- if s == 1:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e75(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing signature_property")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN74, (f0, f1[i1:],))
- if s == 3:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e75(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing signature_property")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN74, (f0, f1[i1:],))
- if s == 2:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e75(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN74, (f0, f1[i1:],))
- while s == 4:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e75(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN74, (f0, f1[i1:],))
- w.a = a
-
-
-_FN74 = ('id', 'signature_property')
-
-def _d75(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 2, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 1, 1, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 2, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignaturePropertyType)
- o.id = f0
- o.target = f1
- o.content = f2
- return o
-
-
-def _e75(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.id
- if v is not None:
-  it.append((0, v))
- v = o.target
- if v is not None:
-  it.append((1, v))
- for nm, v in o.content:
-  it.append((_K75.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 2
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s1(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1:
-   a = (a << 2) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN75, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s3(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN75, f)
- if s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN75, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN75, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN75, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN75, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SignaturePropertyType', _FN75, it[q][0])
-
-
-_FN75 = ('id', 'target', 'content')
-_K75: dict[str, int] = {}
-
-def _d76(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- f6: Any = None
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw6(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw6(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw6(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw6(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw6(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw6(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f1 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw6(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw6(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw6(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw6(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f4 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw6(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw6(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw6(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f6 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw6(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DSAKeyValueType)
- o.p = f0
- o.q = f1
- o.g = f2
- o.y = f3
- o.j = f4
- o.seed = f5
- o.pgen_counter = f6
- return o
-
-
-def _e76(w: Writer, o: Any) -> None:
- f0 = o.p
- f1 = o.q
- f2 = o.g
- f3 = o.y
- f4 = o.j
- f5 = o.seed
- f6 = o.pgen_counter
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or p or y")
-   a = (a << 5) | (3 << 3)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 4:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or p or y")
-   a = (a << 4) | (3 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing q")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 5:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or y")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 2:
-  if f3 is not None:
-   v = f3
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing y")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 3:
-  if f4 is not None:
-   v = f4
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 6:
-  if f5 is not None:
-   v = f5
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 7:
-  if f6 is not None:
-   v = f6
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing pgen_counter")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 8:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN76, (f0, f1, f2, f3, f4, f5, f6,))
- w.a = a
-
-
-_FN76 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
-
-def _d77(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw6(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw6(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f1 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw6(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RSAKeyValueType)
- o.modulus = f0
- o.exponent = f1
- return o
-
-
-def _e77(w: Writer, o: Any) -> None:
- f0 = o.modulus
- f1 = o.exponent
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing modulus")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN77, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing modulus")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN77, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing exponent")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN77, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN77, (f0, f1,))
- w.a = a
-
-
-_FN77 = ('modulus', 'exponent')
-
-def _d78(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw8(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f1 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw8(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(X509IssuerSerialType)
- o.x509_issuer_name = f0
- o.x509_serial_number = f1
- return o
-
-
-def _e78(w: Writer, o: Any) -> None:
- f0 = o.x509_issuer_name
- f1 = o.x509_serial_number
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN78, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN78, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew8(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_serial_number")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN78, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN78, (f0, f1,))
- w.a = a
-
-
-_FN78 = ('x509_issuer_name', 'x509_serial_number')
-
-def _d79(r: Reader) -> Any:
+def _d82(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34357,7 +21353,7 @@ def _d79(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw36(r)
+    e = _dw42(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34372,7 +21368,7 @@ def _d79(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw36(r, 1, e)
+     e = _dw42(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -34392,7 +21388,7 @@ def _d79(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw36(r)
+    e = _dw42(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34407,7 +21403,7 @@ def _d79(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw36(r, 1, e)
+     e = _dw42(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -34425,7 +21421,7 @@ def _d79(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw36(r)
+    e = _dw42(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34440,7 +21436,7 @@ def _d79(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw36(r, 1, e)
+     e = _dw42(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -34460,7 +21456,7 @@ def _d79(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw36(r)
+    e = _dw42(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34475,7 +21471,7 @@ def _d79(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw36(r, 1, e)
+     e = _dw42(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -34494,7 +21490,7 @@ def _d79(r: Reader) -> Any:
  return o
 
 
-def _e79(w: Writer, o: Any) -> None:
+def _e82(w: Writer, o: Any) -> None:
  f0 = o.root_certificate_id
  i0 = 0
  left: int = len(f0)
@@ -34510,7 +21506,7 @@ def _e79(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew36(w, v)
+    _ew42(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -34521,7 +21517,7 @@ def _e79(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN79, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN82, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
@@ -34530,7 +21526,7 @@ def _e79(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew36(w, v)
+    _ew42(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -34541,7 +21537,7 @@ def _e79(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN79, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN82, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
@@ -34550,7 +21546,7 @@ def _e79(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew36(w, v)
+    _ew42(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -34559,7 +21555,7 @@ def _e79(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN79, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN82, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
@@ -34568,7 +21564,7 @@ def _e79(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew36(w, v)
+    _ew42(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -34577,13 +21573,14 @@ def _e79(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN79, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN82, (f0[i0:],))
  w.a = a
 
 
-_FN79 = ('root_certificate_id',)
+_FN82 = ('root_certificate_id',)
 
-def _d80(r: Reader) -> Any:
+
+def _d83(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34599,7 +21596,7 @@ def _d80(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw11(r)
+    f0 = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34614,7 +21611,7 @@ def _d80(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw11(r, 1, f0)
+     f0 = _dw18(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34633,7 +21630,7 @@ def _d80(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw11(r)
+    f0 = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34648,7 +21645,7 @@ def _d80(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw11(r, 1, f0)
+     f0 = _dw18(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34663,7 +21660,7 @@ def _d80(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d88(r)
+   f1 = _d91(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -34694,7 +21691,7 @@ def _d80(r: Reader) -> Any:
  return o
 
 
-def _e80(w: Writer, o: Any) -> None:
+def _e83(w: Writer, o: Any) -> None:
  f0 = o.certificate
  f1 = o.sub_certificates
  left: int = (f0 is not None) + (f1 is not None)
@@ -34710,7 +21707,7 @@ def _e80(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34721,7 +21718,7 @@ def _e80(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN80, (f0, f1,))
+   raise _stuck('CertificateChainType', _FN83, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -34730,7 +21727,7 @@ def _e80(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34741,13 +21738,13 @@ def _e80(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN80, (f0, f1,))
+   raise _stuck('CertificateChainType', _FN83, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
    w.a = a
-   _e88(w, v)
+   _e91(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -34756,19 +21753,20 @@ def _e80(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN80, (f0, f1,))
+   raise _stuck('CertificateChainType', _FN83, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN80, (f0, f1,))
+   raise _stuck('CertificateChainType', _FN83, (f0, f1,))
  w.a = a
 
 
-_FN80 = ('certificate', 'sub_certificates')
+_FN83 = ('certificate', 'sub_certificates')
 
-def _d81(r: Reader) -> Any:
+
+def _d84(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34780,7 +21778,7 @@ def _d81(r: Reader) -> Any:
    r.pos = p + 27
    o = _new(PhysicalValueType)
    o.multiplier = ((x >> 22) & 7) + -3
-   o.unit = _V46[((x >> 14) & 15)]
+   o.unit = _V52[((x >> 14) & 15)]
    g = ((x >> 2) & 127)
    o.value = -g - 1 if (x >> 10) & 1 else g
    return o
@@ -34790,7 +21788,7 @@ def _d81(r: Reader) -> Any:
    r.pos = p + 35
    o = _new(PhysicalValueType)
    o.multiplier = ((x >> 30) & 7) + -3
-   o.unit = _V46[((x >> 22) & 15)]
+   o.unit = _V52[((x >> 22) & 15)]
    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
    o.value = -g - 1 if (x >> 18) & 1 else g
    return o
@@ -34803,7 +21801,7 @@ def _d81(r: Reader) -> Any:
   if x & 12769 == 0:
    p += 14
    f0 = ((x >> 9) & 7) + -3
-   f1 = _V46[((x >> 1) & 15)]
+   f1 = _V52[((x >> 1) & 15)]
    s = 3
  while s == 0:
   p += 1
@@ -34815,7 +21813,7 @@ def _d81(r: Reader) -> Any:
     f0 = ((x >> 1) & 7) + -3
    else:
     r.pos = p - 5
-    f0 = _dw31(r)
+    f0 = _dw37(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34837,7 +21835,7 @@ def _d81(r: Reader) -> Any:
     f0 = ((x >> 1) & 7) + -3
    else:
     r.pos = p - 5
-    f0 = _dw31(r)
+    f0 = _dw37(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34854,17 +21852,17 @@ def _d81(r: Reader) -> Any:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f1 = _V46[((x >> 1) & 15)]
+    f1 = _V52[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f1 = _dw46(r)
+    f1 = _dw52(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw15(r)
+    f2 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -34883,7 +21881,7 @@ def _d81(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw15(r, 1, f2)
+     f2 = _dw22(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -34900,7 +21898,7 @@ def _d81(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw15(r)
+    f2 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -34919,7 +21917,7 @@ def _d81(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw15(r, 1, f2)
+     f2 = _dw22(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -34949,7 +21947,7 @@ def _d81(r: Reader) -> Any:
  return o
 
 
-def _e81(w: Writer, o: Any) -> None:
+def _e84(w: Writer, o: Any) -> None:
  f0 = o.multiplier
  f1 = o.unit
  f2 = o.value
@@ -34958,7 +21956,7 @@ def _e81(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I46.get(f1)) is not None and type(f2) is int and -32768 <= f2 <= 32767 and left == 3:
+ if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I52.get(f1)) is not None and type(f2) is int and -32768 <= f2 <= 32767 and left == 3:
   if f2 < 0:
    g = -f2 - 1
    sg = 1
@@ -34971,7 +21969,7 @@ def _e81(w: Writer, o: Any) -> None:
   elif g < 16384:
    w.a = (a << 35) | ((f0 - -3) << 30) | (k1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
    return
- if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I46.get(f1)) is not None:
+ if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I52.get(f1)) is not None:
   a = (a << 14) | ((f0 - -3) << 9) | (k1 << 1)
   f0 = None
   f1 = None
@@ -34985,7 +21983,7 @@ def _e81(w: Writer, o: Any) -> None:
     a = (a << 5) | ((v - -3) << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew37(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34996,7 +21994,7 @@ def _e81(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN84, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -35005,7 +22003,7 @@ def _e81(w: Writer, o: Any) -> None:
     a = (a << 5) | ((v - -3) << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew37(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -35016,17 +22014,17 @@ def _e81(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN84, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
-   k = _I46.get(v)
+   k = _I52.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew46(w, v)
+    _ew52(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -35047,11 +22045,11 @@ def _e81(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -35062,7 +22060,7 @@ def _e81(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN84, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -35080,11 +22078,11 @@ def _e81(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -35095,19 +22093,20 @@ def _e81(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN84, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN81, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN84, (f0, f1, f2,))
  w.a = a
 
 
-_FN81 = ('multiplier', 'unit', 'value')
+_FN84 = ('multiplier', 'unit', 'value')
 
-def _d82(r: Reader) -> Any:
+
+def _d85(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -35126,7 +22125,7 @@ def _d82(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw37(r)
+    f0 = _dw43(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -35141,7 +22140,7 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw37(r, 1, f0)
+     f0 = _dw43(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -35160,7 +22159,7 @@ def _d82(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw37(r)
+    f0 = _dw43(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -35175,7 +22174,7 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw37(r, 1, f0)
+     f0 = _dw43(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -35193,7 +22192,7 @@ def _d82(r: Reader) -> Any:
     p += 27
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 22) & 7) + -3
-    z.unit = _V46[((x >> 14) & 15)]
+    z.unit = _V52[((x >> 14) & 15)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -35201,20 +22200,20 @@ def _d82(r: Reader) -> Any:
     p += 35
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 30) & 7) + -3
-    z.unit = _V46[((x >> 22) & 15)]
+    z.unit = _V52[((x >> 22) & 15)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d81(r)
+    f1 = _d84(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw38(r)
+    f2 = _dw44(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -35229,14 +22228,14 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw38(r, 1, f2)
+     f2 = _dw44(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw39(r)
+    f3 = _dw45(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35255,14 +22254,14 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw39(r, 1, f3)
+     f3 = _dw45(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw22(r)
+    f4 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35281,7 +22280,7 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw22(r, 1, f4)
+     f4 = _dw29(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 4:
@@ -35300,7 +22299,7 @@ def _d82(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw38(r)
+    f2 = _dw44(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -35315,14 +22314,14 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw38(r, 1, f2)
+     f2 = _dw44(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw39(r)
+    f3 = _dw45(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35341,14 +22340,14 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw39(r, 1, f3)
+     f3 = _dw45(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw22(r)
+    f4 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35367,7 +22366,7 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw22(r, 1, f4)
+     f4 = _dw29(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 3:
@@ -35386,7 +22385,7 @@ def _d82(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw39(r)
+    f3 = _dw45(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35405,14 +22404,14 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw39(r, 1, f3)
+     f3 = _dw45(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw22(r)
+    f4 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35431,7 +22430,7 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw22(r, 1, f4)
+     f4 = _dw29(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -35450,7 +22449,7 @@ def _d82(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw22(r)
+    f4 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35469,7 +22468,7 @@ def _d82(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw22(r, 1, f4)
+     f4 = _dw29(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -35503,7 +22502,7 @@ def _d82(r: Reader) -> Any:
  return o
 
 
-def _e82(w: Writer, o: Any) -> None:
+def _e85(w: Writer, o: Any) -> None:
  f0 = o.meter_id
  f1 = o.meter_reading
  f2 = o.sig_meter_reading
@@ -35522,7 +22521,7 @@ def _e82(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew37(w, v)
+    _ew43(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -35533,7 +22532,7 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN85, (f0, f1, f2, f3, f4,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -35542,7 +22541,7 @@ def _e82(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew37(w, v)
+    _ew43(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -35553,7 +22552,7 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN85, (f0, f1, f2, f3, f4,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -35562,7 +22561,7 @@ def _e82(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I46.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I52.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -35575,15 +22574,15 @@ def _e82(w: Writer, o: Any) -> None:
       a = (a << 35) | ((y0 - -3) << 30) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e81(w, v)
+      _e84(w, v)
       a = w.a
     else:
      w.a = a
-     _e81(w, v)
+     _e84(w, v)
      a = w.a
    else:
     w.a = a
-    _e81(w, v)
+    _e84(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -35595,7 +22594,7 @@ def _e82(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew38(w, v)
+    _ew44(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -35616,11 +22615,11 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew39(w, v)
+     _ew45(w, v)
      a = w.a
    else:
     w.a = a
-    _ew39(w, v)
+    _ew45(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -35641,11 +22640,11 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -35654,7 +22653,7 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN85, (f0, f1, f2, f3, f4,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -35663,7 +22662,7 @@ def _e82(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew38(w, v)
+    _ew44(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -35684,11 +22683,11 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew39(w, v)
+     _ew45(w, v)
      a = w.a
    else:
     w.a = a
-    _ew39(w, v)
+    _ew45(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -35709,11 +22708,11 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -35722,7 +22721,7 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN85, (f0, f1, f2, f3, f4,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -35740,11 +22739,11 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew39(w, v)
+     _ew45(w, v)
      a = w.a
    else:
     w.a = a
-    _ew39(w, v)
+    _ew45(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -35765,11 +22764,11 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -35778,7 +22777,7 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN85, (f0, f1, f2, f3, f4,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -35796,11 +22795,11 @@ def _e82(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -35809,19 +22808,20 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN85, (f0, f1, f2, f3, f4,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN82, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN85, (f0, f1, f2, f3, f4,))
  w.a = a
 
 
-_FN82 = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 'tmeter')
+_FN85 = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 'tmeter')
 
-def _d83(r: Reader) -> Any:
+
+def _d86(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -35837,7 +22837,7 @@ def _d83(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw18(r)
+    f0 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35856,7 +22856,7 @@ def _d83(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw18(r, 1, f0)
+     f0 = _dw25(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -35875,7 +22875,7 @@ def _d83(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw18(r)
+    f0 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35894,7 +22894,7 @@ def _d83(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw18(r, 1, f0)
+     f0 = _dw25(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -35909,7 +22909,7 @@ def _d83(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d89(r)
+   e = _d92(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 3
@@ -35925,7 +22925,7 @@ def _d83(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d89(r)
+   e = _d92(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4
@@ -35943,7 +22943,7 @@ def _d83(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d89(r)
+   e = _d92(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4
@@ -35963,7 +22963,7 @@ def _d83(r: Reader) -> Any:
  return o
 
 
-def _e83(w: Writer, o: Any) -> None:
+def _e86(w: Writer, o: Any) -> None:
  f0 = o.sa_schedule_tuple_id
  f1 = o.profile_entry
  i1 = 0
@@ -35989,11 +22989,11 @@ def _e83(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -36004,7 +23004,7 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN83, (f0, f1[i1:],))
+   raise _stuck('ChargingProfileType', _FN86, (f0, f1[i1:],))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -36022,11 +23022,11 @@ def _e83(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -36037,13 +23037,13 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN83, (f0, f1[i1:],))
+   raise _stuck('ChargingProfileType', _FN86, (f0, f1[i1:],))
  if s == 1:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 1
    w.a = a
-   _e89(w, v)
+   _e92(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -36054,13 +23054,13 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN83, (f0, f1[i1:],))
+   raise _stuck('ChargingProfileType', _FN86, (f0, f1[i1:],))
  if s == 3:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e89(w, v)
+   _e92(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -36069,13 +23069,13 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN83, (f0, f1[i1:],))
+   raise _stuck('ChargingProfileType', _FN86, (f0, f1[i1:],))
  while s == 4:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e89(w, v)
+   _e92(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -36084,13 +23084,14 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN83, (f0, f1[i1:],))
+   raise _stuck('ChargingProfileType', _FN86, (f0, f1[i1:],))
  w.a = a
 
 
-_FN83 = ('sa_schedule_tuple_id', 'profile_entry')
+_FN86 = ('sa_schedule_tuple_id', 'profile_entry')
 
-def _d84(r: Reader) -> Any:
+
+def _d87(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -36103,7 +23104,7 @@ def _d84(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d98(r)
+   e = _d101(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36121,7 +23122,7 @@ def _d84(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d98(r)
+   e = _d101(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36137,7 +23138,7 @@ def _d84(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d98(r)
+   e = _d101(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36155,7 +23156,7 @@ def _d84(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d98(r)
+   e = _d101(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36174,7 +23175,7 @@ def _d84(r: Reader) -> Any:
  return o
 
 
-def _e84(w: Writer, o: Any) -> None:
+def _e87(w: Writer, o: Any) -> None:
  f0 = o.parameter_set
  i0 = 0
  left: int = len(f0)
@@ -36187,7 +23188,7 @@ def _e84(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e98(w, v)
+   _e101(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36198,13 +23199,13 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN84, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e98(w, v)
+   _e101(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36215,13 +23216,13 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN84, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e98(w, v)
+   _e101(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36230,13 +23231,13 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN84, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e98(w, v)
+   _e101(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36245,13 +23246,14 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN84, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
  w.a = a
 
 
-_FN84 = ('parameter_set',)
+_FN87 = ('parameter_set',)
 
-def _d85(r: Reader) -> Any:
+
+def _d88(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -36266,10 +23268,10 @@ def _d85(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    e = _V26[((x >> 1) & 1)]
+    e = _V33[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    e = _dw26(r)
+    e = _dw33(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36289,10 +23291,10 @@ def _d85(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    e = _V26[((x >> 1) & 1)]
+    e = _V33[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    e = _dw26(r)
+    e = _dw33(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36310,10 +23312,10 @@ def _d85(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    e = _V26[((x >> 1) & 1)]
+    e = _V33[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    e = _dw26(r)
+    e = _dw33(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36333,10 +23335,10 @@ def _d85(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    e = _V26[((x >> 1) & 1)]
+    e = _V33[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    e = _dw26(r)
+    e = _dw33(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36355,7 +23357,7 @@ def _d85(r: Reader) -> Any:
  return o
 
 
-def _e85(w: Writer, o: Any) -> None:
+def _e88(w: Writer, o: Any) -> None:
  f0 = o.payment_option
  i0 = 0
  left: int = len(f0)
@@ -36367,12 +23369,12 @@ def _e85(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I26.get(v)
+   k = _I33.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew33(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -36383,17 +23385,17 @@ def _e85(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PaymentOptionsType', _FN85, (f0[i0:],))
+   raise _stuck('PaymentOptionsType', _FN88, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I26.get(v)
+   k = _I33.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew33(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -36404,17 +23406,17 @@ def _e85(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentOptionsType', _FN85, (f0[i0:],))
+   raise _stuck('PaymentOptionsType', _FN88, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I26.get(v)
+   k = _I33.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew33(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -36423,17 +23425,17 @@ def _e85(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('PaymentOptionsType', _FN85, (f0[i0:],))
+   raise _stuck('PaymentOptionsType', _FN88, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I26.get(v)
+   k = _I33.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew33(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -36442,13 +23444,14 @@ def _e85(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('PaymentOptionsType', _FN85, (f0[i0:],))
+   raise _stuck('PaymentOptionsType', _FN88, (f0[i0:],))
  w.a = a
 
 
-_FN85 = ('payment_option',)
+_FN88 = ('payment_option',)
 
-def _d86(r: Reader) -> Any:
+
+def _d89(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -36461,7 +23464,7 @@ def _d86(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d99(r)
+   e = _d102(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36479,7 +23482,7 @@ def _d86(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d99(r)
+   e = _d102(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36495,7 +23498,7 @@ def _d86(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d99(r)
+   e = _d102(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36513,7 +23516,7 @@ def _d86(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d99(r)
+   e = _d102(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36532,7 +23535,7 @@ def _d86(r: Reader) -> Any:
  return o
 
 
-def _e86(w: Writer, o: Any) -> None:
+def _e89(w: Writer, o: Any) -> None:
  f0 = o.service
  i0 = 0
  left: int = len(f0)
@@ -36545,7 +23548,7 @@ def _e86(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e99(w, v)
+   _e102(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36556,13 +23559,13 @@ def _e86(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceTagListType', _FN86, (f0[i0:],))
+   raise _stuck('ServiceTagListType', _FN89, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e99(w, v)
+   _e102(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36573,13 +23576,13 @@ def _e86(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceTagListType', _FN86, (f0[i0:],))
+   raise _stuck('ServiceTagListType', _FN89, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e99(w, v)
+   _e102(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36588,13 +23591,13 @@ def _e86(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceTagListType', _FN86, (f0[i0:],))
+   raise _stuck('ServiceTagListType', _FN89, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e99(w, v)
+   _e102(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36603,13 +23606,14 @@ def _e86(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceTagListType', _FN86, (f0[i0:],))
+   raise _stuck('ServiceTagListType', _FN89, (f0[i0:],))
  w.a = a
 
 
-_FN86 = ('service',)
+_FN89 = ('service',)
 
-def _d87(r: Reader) -> Any:
+
+def _d90(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -36622,7 +23626,7 @@ def _d87(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d96(r)
+   e = _d99(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36640,7 +23644,7 @@ def _d87(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d96(r)
+   e = _d99(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36656,7 +23660,7 @@ def _d87(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d96(r)
+   e = _d99(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36674,7 +23678,7 @@ def _d87(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d96(r)
+   e = _d99(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36693,7 +23697,7 @@ def _d87(r: Reader) -> Any:
  return o
 
 
-def _e87(w: Writer, o: Any) -> None:
+def _e90(w: Writer, o: Any) -> None:
  f0 = o.selected_service
  i0 = 0
  left: int = len(f0)
@@ -36706,7 +23710,7 @@ def _e87(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e96(w, v)
+   _e99(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36717,13 +23721,13 @@ def _e87(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN87, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN90, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e96(w, v)
+   _e99(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36734,13 +23738,13 @@ def _e87(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN87, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN90, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e96(w, v)
+   _e99(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36749,13 +23753,13 @@ def _e87(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN87, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN90, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e96(w, v)
+   _e99(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36764,13 +23768,14 @@ def _e87(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN87, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN90, (f0[i0:],))
  w.a = a
 
 
-_FN87 = ('selected_service',)
+_FN90 = ('selected_service',)
 
-def _d88(r: Reader) -> Any:
+
+def _d91(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -36785,7 +23790,7 @@ def _d88(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw11(r)
+    e = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36800,7 +23805,7 @@ def _d88(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw11(r, 1, e)
+     e = _dw18(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36820,7 +23825,7 @@ def _d88(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw11(r)
+    e = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36835,7 +23840,7 @@ def _d88(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw11(r, 1, e)
+     e = _dw18(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36853,7 +23858,7 @@ def _d88(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw11(r)
+    e = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36868,7 +23873,7 @@ def _d88(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw11(r, 1, e)
+     e = _dw18(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36888,7 +23893,7 @@ def _d88(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw11(r)
+    e = _dw18(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36903,7 +23908,7 @@ def _d88(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw11(r, 1, e)
+     e = _dw18(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -36922,7 +23927,7 @@ def _d88(r: Reader) -> Any:
  return o
 
 
-def _e88(w: Writer, o: Any) -> None:
+def _e91(w: Writer, o: Any) -> None:
  f0 = o.certificate
  i0 = 0
  left: int = len(f0)
@@ -36938,7 +23943,7 @@ def _e88(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -36949,7 +23954,7 @@ def _e88(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN88, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
@@ -36958,7 +23963,7 @@ def _e88(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -36969,7 +23974,7 @@ def _e88(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN88, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
@@ -36978,7 +23983,7 @@ def _e88(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -36987,7 +23992,7 @@ def _e88(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN88, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
@@ -36996,7 +24001,7 @@ def _e88(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew18(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -37005,13 +24010,14 @@ def _e88(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN88, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
  w.a = a
 
 
-_FN88 = ('certificate',)
+_FN91 = ('certificate',)
 
-def _d89(r: Reader) -> Any:
+
+def _d92(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -37027,7 +24033,7 @@ def _d89(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37049,7 +24055,7 @@ def _d89(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -37068,7 +24074,7 @@ def _d89(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37090,7 +24096,7 @@ def _d89(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -37107,7 +24113,7 @@ def _d89(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw42(r)
+    f1 = _dw48(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -37126,7 +24132,7 @@ def _d89(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw42(r, 1, f1)
+     f1 = _dw48(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -37155,7 +24161,7 @@ def _d89(r: Reader) -> Any:
  return o
 
 
-def _e89(w: Writer, o: Any) -> None:
+def _e92(w: Writer, o: Any) -> None:
  f0 = o.charging_profile_entry_start
  f1 = o.charging_profile_entry_max_power
  left: int = (f0 is not None) + (f1 is not None)
@@ -37177,11 +24183,11 @@ def _e89(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -37192,7 +24198,7 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN89, (f0, f1,))
+   raise _stuck('ProfileEntryType', _FN92, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -37207,11 +24213,11 @@ def _e89(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -37222,7 +24228,7 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN89, (f0, f1,))
+   raise _stuck('ProfileEntryType', _FN92, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -37240,11 +24246,11 @@ def _e89(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew42(w, v)
+     _ew48(w, v)
      a = w.a
    else:
     w.a = a
-    _ew42(w, v)
+    _ew48(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -37255,19 +24261,20 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN89, (f0, f1,))
+   raise _stuck('ProfileEntryType', _FN92, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN89, (f0, f1,))
+   raise _stuck('ProfileEntryType', _FN92, (f0, f1,))
  w.a = a
 
 
-_FN89 = ('charging_profile_entry_start', 'charging_profile_entry_max_power')
+_FN92 = ('charging_profile_entry_start', 'charging_profile_entry_max_power')
 
-def _d90(r: Reader) -> Any:
+
+def _d93(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -37281,7 +24288,7 @@ def _d90(r: Reader) -> Any:
   x = (v >> (n - p - 5)) & 31
   if x & 25 == 0:
    p += 5
-   f0 = _V30[((x >> 1) & 3)]
+   f0 = _V36[((x >> 1) & 3)]
    s = 1
  while s == 0:
   p += 1
@@ -37290,10 +24297,10 @@ def _d90(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V30[((x >> 1) & 3)]
+    f0 = _V36[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw30(r)
+    f0 = _dw36(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -37312,10 +24319,10 @@ def _d90(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V30[((x >> 1) & 3)]
+    f0 = _V36[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw30(r)
+    f0 = _dw36(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -37332,7 +24339,7 @@ def _d90(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw28(r)
+    f1 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37354,7 +24361,7 @@ def _d90(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw28(r, 1, f1)
+     f1 = _dw1(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -37374,7 +24381,7 @@ def _d90(r: Reader) -> Any:
     f2 = ((x >> 1) & 7) + -3
    else:
     r.pos = p - 5
-    f2 = _dw31(r)
+    f2 = _dw37(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -37406,7 +24413,7 @@ def _d90(r: Reader) -> Any:
  return o
 
 
-def _e90(w: Writer, o: Any) -> None:
+def _e93(w: Writer, o: Any) -> None:
  f0 = o.cost_kind
  f1 = o.amount
  f2 = o.amount_multiplier
@@ -37415,7 +24422,7 @@ def _e90(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I30.get(f0)) is not None:
+ if (k0 := _I36.get(f0)) is not None:
   a = (a << 5) | (k0 << 1)
   f0 = None
   left -= 1
@@ -37424,12 +24431,12 @@ def _e90(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I30.get(v)
+   k = _I36.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew30(w, v)
+    _ew36(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -37440,17 +24447,17 @@ def _e90(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CostType', _FN90, (f0, f1, f2,))
+   raise _stuck('CostType', _FN93, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I30.get(v)
+   k = _I36.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew30(w, v)
+    _ew36(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -37461,7 +24468,7 @@ def _e90(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CostType', _FN90, (f0, f1, f2,))
+   raise _stuck('CostType', _FN93, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -37476,11 +24483,11 @@ def _e90(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -37491,7 +24498,7 @@ def _e90(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CostType', _FN90, (f0, f1, f2,))
+   raise _stuck('CostType', _FN93, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -37500,7 +24507,7 @@ def _e90(w: Writer, o: Any) -> None:
     a = (a << 5) | ((v - -3) << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew37(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -37509,19 +24516,20 @@ def _e90(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('CostType', _FN90, (f0, f1, f2,))
+   raise _stuck('CostType', _FN93, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CostType', _FN90, (f0, f1, f2,))
+   raise _stuck('CostType', _FN93, (f0, f1, f2,))
  w.a = a
 
 
-_FN90 = ('cost_kind', 'amount', 'amount_multiplier')
+_FN93 = ('cost_kind', 'amount', 'amount_multiplier')
 
-def _d91(r: Reader) -> Any:
+
+def _d94(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -37564,7 +24572,7 @@ def _d91(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 3
-   f1 = _V43[((v >> (n - p)) & 7)]
+   f1 = _V49[((v >> (n - p)) & 7)]
    s = 3
   elif c == 1:
    r.pos = p
@@ -37583,7 +24591,7 @@ def _d91(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw19(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -37593,14 +24601,14 @@ def _d91(r: Reader) -> Any:
     f3 = ((x >> 1) & 255) + -128
    else:
     r.pos = p - 10
-    f3 = _dw44(r)
+    f3 = _dw50(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw15(r)
+    f4 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -37619,14 +24627,14 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw15(r, 1, f4)
+     f4 = _dw22(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f5 = _dw45(r)
+    f5 = _dw51(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -37645,19 +24653,19 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f5 = _dw45(r, 1, f5)
+     f5 = _dw51(r, 1, f5)
      p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
-   f6 = _d81(r)
+   f6 = _d84(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 5:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f7 = _dw5(r)
+    f7 = _dw6(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37672,7 +24680,7 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f7 = _dw5(r, 1, f7)
+     f7 = _dw6(r, 1, f7)
      p = r.pos; v = r.v
    s = 9
   elif c == 6:
@@ -37692,7 +24700,7 @@ def _d91(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw19(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -37702,14 +24710,14 @@ def _d91(r: Reader) -> Any:
     f3 = ((x >> 1) & 255) + -128
    else:
     r.pos = p - 10
-    f3 = _dw44(r)
+    f3 = _dw50(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw15(r)
+    f4 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -37728,14 +24736,14 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw15(r, 1, f4)
+     f4 = _dw22(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f5 = _dw45(r)
+    f5 = _dw51(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -37754,19 +24762,19 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f5 = _dw45(r, 1, f5)
+     f5 = _dw51(r, 1, f5)
      p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
-   f6 = _d81(r)
+   f6 = _d84(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 5:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f7 = _dw5(r)
+    f7 = _dw6(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37781,7 +24789,7 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f7 = _dw5(r, 1, f7)
+     f7 = _dw6(r, 1, f7)
      p = r.pos; v = r.v
    s = 9
   elif c == 6:
@@ -37876,7 +24884,7 @@ def _d91(r: Reader) -> Any:
  return o
 
 
-def _e91(w: Writer, o: Any) -> None:
+def _e94(w: Writer, o: Any) -> None:
  f0 = o.name
  f1 = o.value_type
  f2 = o.bool_value
@@ -37897,7 +24905,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s5(w, f0)
+    _s6(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -37908,12 +24916,12 @@ def _e91(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 1:
   if f1 is not None:
    a <<= 1
    w.a = a
-   _s43(w, f1)
+   _s49(w, f1)
    a = w.a
    left -= 1
    f1 = None
@@ -37924,7 +24932,7 @@ def _e91(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -37935,7 +24943,7 @@ def _e91(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -37947,7 +24955,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - -128) << 1)
    else:
     w.a = a
-    _ew44(w, v)
+    _ew50(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -37968,11 +24976,11 @@ def _e91(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -37993,11 +25001,11 @@ def _e91(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew45(w, v)
+     _ew51(w, v)
      a = w.a
    else:
     w.a = a
-    _ew45(w, v)
+    _ew51(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -38006,7 +25014,7 @@ def _e91(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 3) | 4
    w.a = a
-   _e81(w, v)
+   _e84(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -38018,7 +25026,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew5(w, v)
+    _ew6(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -38029,7 +25037,7 @@ def _e91(w: Writer, o: Any) -> None:
    a = (a << 6) | (6 << 3)
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -38040,7 +25048,7 @@ def _e91(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -38052,7 +25060,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - -128) << 1)
    else:
     w.a = a
-    _ew44(w, v)
+    _ew50(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -38073,11 +25081,11 @@ def _e91(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -38098,11 +25106,11 @@ def _e91(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew45(w, v)
+     _ew51(w, v)
      a = w.a
    else:
     w.a = a
-    _ew45(w, v)
+    _ew51(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -38111,7 +25119,7 @@ def _e91(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 3) | 4
    w.a = a
-   _e81(w, v)
+   _e84(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -38123,7 +25131,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew5(w, v)
+    _ew6(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -38134,49 +25142,50 @@ def _e91(w: Writer, o: Any) -> None:
    a = (a << 5) | (6 << 2)
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 9:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN91, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('ParameterType', _FN94, (f0, f1, f2, f3, f4, f5, f6, f7,))
  w.a = a
 
 
-_FN91 = ('name', 'value_type', 'bool_value', 'byte_value', 'short_value', 'int_value', 'physical_value', 'string_value')
+_FN94 = ('name', 'value_type', 'bool_value', 'byte_value', 'short_value', 'int_value', 'physical_value', 'string_value')
 
-def _d92(r: Reader) -> Any:
+
+def _d95(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -38193,7 +25202,7 @@ def _d92(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw18(r)
+    f0 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -38212,7 +25221,7 @@ def _d92(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw18(r, 1, f0)
+     f0 = _dw25(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -38231,7 +25240,7 @@ def _d92(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw18(r)
+    f0 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -38250,7 +25259,7 @@ def _d92(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw18(r, 1, f0)
+     f0 = _dw25(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -38265,7 +25274,7 @@ def _d92(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d93(r)
+   f1 = _d96(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -38280,7 +25289,7 @@ def _d92(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d94(r)
+   f2 = _d97(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -38312,7 +25321,7 @@ def _d92(r: Reader) -> Any:
  return o
 
 
-def _e92(w: Writer, o: Any) -> None:
+def _e95(w: Writer, o: Any) -> None:
  f0 = o.sa_schedule_tuple_id
  f1 = o.pmax_schedule
  f2 = o.sales_tariff
@@ -38338,11 +25347,11 @@ def _e92(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -38353,7 +25362,7 @@ def _e92(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN95, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -38371,11 +25380,11 @@ def _e92(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -38386,13 +25395,13 @@ def _e92(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN95, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e93(w, v)
+   _e96(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -38403,13 +25412,13 @@ def _e92(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN95, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 2
    w.a = a
-   _e94(w, v)
+   _e97(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -38418,19 +25427,20 @@ def _e92(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN95, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN92, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN95, (f0, f1, f2,))
  w.a = a
 
 
-_FN92 = ('sa_schedule_tuple_id', 'pmax_schedule', 'sales_tariff')
+_FN95 = ('sa_schedule_tuple_id', 'pmax_schedule', 'sales_tariff')
 
-def _d93(r: Reader) -> Any:
+
+def _d96(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -38446,7 +25456,7 @@ def _d93(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw18(r)
+    f0 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -38465,7 +25475,7 @@ def _d93(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw18(r, 1, f0)
+     f0 = _dw25(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -38484,7 +25494,7 @@ def _d93(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw18(r)
+    f0 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -38503,7 +25513,7 @@ def _d93(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw18(r, 1, f0)
+     f0 = _dw25(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -38518,7 +25528,7 @@ def _d93(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d7(r)
+   e = _d10(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 3
@@ -38534,7 +25544,7 @@ def _d93(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d7(r)
+   e = _d10(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4
@@ -38552,7 +25562,7 @@ def _d93(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d7(r)
+   e = _d10(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4
@@ -38572,7 +25582,7 @@ def _d93(r: Reader) -> Any:
  return o
 
 
-def _e93(w: Writer, o: Any) -> None:
+def _e96(w: Writer, o: Any) -> None:
  f0 = o.pmax_schedule_id
  f1 = o.pmax_schedule_entry
  i1 = 0
@@ -38598,11 +25608,11 @@ def _e93(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -38613,7 +25623,7 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN93, (f0, f1[i1:],))
+   raise _stuck('PMaxScheduleType', _FN96, (f0, f1[i1:],))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -38631,11 +25641,11 @@ def _e93(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -38646,13 +25656,13 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN93, (f0, f1[i1:],))
+   raise _stuck('PMaxScheduleType', _FN96, (f0, f1[i1:],))
  if s == 1:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 1
    w.a = a
-   _e7(w, v)
+   _e10(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -38663,13 +25673,13 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN93, (f0, f1[i1:],))
+   raise _stuck('PMaxScheduleType', _FN96, (f0, f1[i1:],))
  if s == 3:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e7(w, v)
+   _e10(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -38678,13 +25688,13 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN93, (f0, f1[i1:],))
+   raise _stuck('PMaxScheduleType', _FN96, (f0, f1[i1:],))
  while s == 4:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e7(w, v)
+   _e10(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -38693,13 +25703,14 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN93, (f0, f1[i1:],))
+   raise _stuck('PMaxScheduleType', _FN96, (f0, f1[i1:],))
  w.a = a
 
 
-_FN93 = ('pmax_schedule_id', 'pmax_schedule_entry')
+_FN96 = ('pmax_schedule_id', 'pmax_schedule_entry')
 
-def _d94(r: Reader) -> Any:
+
+def _d97(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -38741,7 +25752,7 @@ def _d94(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw18(r)
+    f1 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -38760,7 +25771,7 @@ def _d94(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw18(r, 1, f1)
+     f1 = _dw25(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -38777,7 +25788,7 @@ def _d94(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw18(r)
+    f1 = _dw25(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -38796,7 +25807,7 @@ def _d94(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw18(r, 1, f1)
+     f1 = _dw25(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -38813,7 +25824,7 @@ def _d94(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw48(r)
+    f2 = _dw53(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -38828,7 +25839,7 @@ def _d94(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw48(r, 1, f2)
+     f2 = _dw53(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -38838,7 +25849,7 @@ def _d94(r: Reader) -> Any:
     f3 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f3 = _dw47(r)
+    f3 = _dw7(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -38858,7 +25869,7 @@ def _d94(r: Reader) -> Any:
     f3 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f3 = _dw47(r)
+    f3 = _dw7(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -38873,7 +25884,7 @@ def _d94(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d6(r)
+   e = _d9(r)
    p = r.pos; v = r.v
    f4.append(e)
    s = 6
@@ -38889,7 +25900,7 @@ def _d94(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d6(r)
+   e = _d9(r)
    p = r.pos; v = r.v
    f4.append(e)
    s = 7
@@ -38907,7 +25918,7 @@ def _d94(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d6(r)
+   e = _d9(r)
    p = r.pos; v = r.v
    f4.append(e)
    s = 7
@@ -38930,7 +25941,7 @@ def _d94(r: Reader) -> Any:
  return o
 
 
-def _e94(w: Writer, o: Any) -> None:
+def _e97(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.sales_tariff_id
  f2 = o.sales_tariff_description
@@ -38949,7 +25960,7 @@ def _e94(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s9(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -38960,7 +25971,7 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN97, (f0, f1, f2, f3, f4[i4:],))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -38978,11 +25989,11 @@ def _e94(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -38993,7 +26004,7 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN97, (f0, f1, f2, f3, f4[i4:],))
  if s == 2:
   if f1 is not None:
    v = f1
@@ -39011,11 +26022,11 @@ def _e94(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew18(w, v)
+     _ew25(w, v)
      a = w.a
    else:
     w.a = a
-    _ew18(w, v)
+    _ew25(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -39026,7 +26037,7 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN97, (f0, f1, f2, f3, f4[i4:],))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -39035,7 +26046,7 @@ def _e94(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew48(w, v)
+    _ew53(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -39047,7 +26058,7 @@ def _e94(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew47(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -39058,7 +26069,7 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN97, (f0, f1, f2, f3, f4[i4:],))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -39067,7 +26078,7 @@ def _e94(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew47(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -39078,13 +26089,13 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN97, (f0, f1, f2, f3, f4[i4:],))
  if s == 5:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 1
    w.a = a
-   _e6(w, v)
+   _e9(w, v)
    a = w.a
    left -= 1
    i4 += 1
@@ -39095,13 +26106,13 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN97, (f0, f1, f2, f3, f4[i4:],))
  if s == 6:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 2
    w.a = a
-   _e6(w, v)
+   _e9(w, v)
    a = w.a
    left -= 1
    i4 += 1
@@ -39110,13 +26121,13 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN97, (f0, f1, f2, f3, f4[i4:],))
  while s == 7:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 2
    w.a = a
-   _e6(w, v)
+   _e9(w, v)
    a = w.a
    left -= 1
    i4 += 1
@@ -39125,13 +26136,14 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN94, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN97, (f0, f1, f2, f3, f4[i4:],))
  w.a = a
 
 
-_FN94 = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_eprice_levels', 'sales_tariff_entry')
+_FN97 = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_eprice_levels', 'sales_tariff_entry')
 
-def _d95(r: Reader) -> Any:
+
+def _d98(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -39147,7 +26159,7 @@ def _d95(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39169,7 +26181,7 @@ def _d95(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39188,7 +26200,7 @@ def _d95(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39210,7 +26222,7 @@ def _d95(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39225,7 +26237,7 @@ def _d95(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d90(r)
+   e = _d93(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 3
@@ -39243,7 +26255,7 @@ def _d95(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d90(r)
+   e = _d93(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 3
@@ -39263,7 +26275,7 @@ def _d95(r: Reader) -> Any:
  return o
 
 
-def _e95(w: Writer, o: Any) -> None:
+def _e98(w: Writer, o: Any) -> None:
  f0 = o.start_value
  f1 = o.cost
  i1 = 0
@@ -39286,11 +26298,11 @@ def _e95(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39301,7 +26313,7 @@ def _e95(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN95, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN98, (f0, f1[i1:],))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -39316,11 +26328,11 @@ def _e95(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew28(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew28(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39331,13 +26343,13 @@ def _e95(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN95, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN98, (f0, f1[i1:],))
  if s == 1:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e90(w, v)
+   _e93(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -39346,13 +26358,13 @@ def _e95(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN95, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN98, (f0, f1[i1:],))
  while s == 3:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e90(w, v)
+   _e93(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -39361,13 +26373,14 @@ def _e95(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN95, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN98, (f0, f1[i1:],))
  w.a = a
 
 
-_FN95 = ('start_value', 'cost')
+_FN98 = ('start_value', 'cost')
 
-def _d96(r: Reader) -> Any:
+
+def _d99(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -39383,7 +26396,7 @@ def _d96(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw23(r)
+    f0 = _dw30(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39401,7 +26414,7 @@ def _d96(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw23(r, 1, f0)
+     f0 = _dw30(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39420,7 +26433,7 @@ def _d96(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw23(r)
+    f0 = _dw30(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39438,7 +26451,7 @@ def _d96(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw23(r, 1, f0)
+     f0 = _dw30(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39455,7 +26468,7 @@ def _d96(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw15(r)
+    f1 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -39474,7 +26487,7 @@ def _d96(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw15(r, 1, f1)
+     f1 = _dw22(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -39505,7 +26518,7 @@ def _d96(r: Reader) -> Any:
  return o
 
 
-def _e96(w: Writer, o: Any) -> None:
+def _e99(w: Writer, o: Any) -> None:
  f0 = o.service_id
  f1 = o.parameter_set_id
  left: int = (f0 is not None) + (f1 is not None)
@@ -39525,11 +26538,11 @@ def _e96(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew23(w, v)
+     _ew30(w, v)
      a = w.a
    else:
     w.a = a
-    _ew23(w, v)
+    _ew30(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39540,7 +26553,7 @@ def _e96(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SelectedServiceType', _FN96, (f0, f1,))
+   raise _stuck('SelectedServiceType', _FN99, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -39553,11 +26566,11 @@ def _e96(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew23(w, v)
+     _ew30(w, v)
      a = w.a
    else:
     w.a = a
-    _ew23(w, v)
+    _ew30(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39568,7 +26581,7 @@ def _e96(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SelectedServiceType', _FN96, (f0, f1,))
+   raise _stuck('SelectedServiceType', _FN99, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -39586,11 +26599,11 @@ def _e96(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -39599,19 +26612,20 @@ def _e96(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SelectedServiceType', _FN96, (f0, f1,))
+   raise _stuck('SelectedServiceType', _FN99, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SelectedServiceType', _FN96, (f0, f1,))
+   raise _stuck('SelectedServiceType', _FN99, (f0, f1,))
  w.a = a
 
 
-_FN96 = ('service_id', 'parameter_set_id')
+_FN99 = ('service_id', 'parameter_set_id')
 
-def _d97(r: Reader) -> Any:
+
+def _d100(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -39629,7 +26643,7 @@ def _d97(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw23(r)
+    f0 = _dw30(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39647,7 +26661,7 @@ def _d97(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw23(r, 1, f0)
+     f0 = _dw30(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39666,7 +26680,7 @@ def _d97(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw23(r)
+    f0 = _dw30(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39684,7 +26698,7 @@ def _d97(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw23(r, 1, f0)
+     f0 = _dw30(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39701,7 +26715,7 @@ def _d97(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw50(r)
+    f1 = _dw55(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39716,17 +26730,17 @@ def _d97(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw50(r, 1, f1)
+     f1 = _dw55(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V25[((x >> 1) & 3)]
+    f2 = _V32[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw25(r)
+    f2 = _dw32(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -39743,10 +26757,10 @@ def _d97(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V25[((x >> 1) & 3)]
+    f2 = _V32[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw25(r)
+    f2 = _dw32(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -39763,7 +26777,7 @@ def _d97(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw24(r)
+    f3 = _dw31(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39778,7 +26792,7 @@ def _d97(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw24(r, 1, f3)
+     f3 = _dw31(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -39811,7 +26825,7 @@ def _d97(r: Reader) -> Any:
  return o
 
 
-def _e97(w: Writer, o: Any) -> None:
+def _e100(w: Writer, o: Any) -> None:
  f0 = o.service_id
  f1 = o.service_name
  f2 = o.service_category
@@ -39833,11 +26847,11 @@ def _e97(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew23(w, v)
+     _ew30(w, v)
      a = w.a
    else:
     w.a = a
-    _ew23(w, v)
+    _ew30(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39848,7 +26862,7 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
+   raise _stuck('ServiceTagType', _FN100, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -39861,11 +26875,11 @@ def _e97(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew23(w, v)
+     _ew30(w, v)
      a = w.a
    else:
     w.a = a
-    _ew23(w, v)
+    _ew30(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39876,7 +26890,7 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
+   raise _stuck('ServiceTagType', _FN100, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -39885,7 +26899,7 @@ def _e97(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew50(w, v)
+    _ew55(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -39893,12 +26907,12 @@ def _e97(w: Writer, o: Any) -> None:
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   k = _I25.get(v)
+   k = _I32.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew32(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -39909,17 +26923,17 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
+   raise _stuck('ServiceTagType', _FN100, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I25.get(v)
+   k = _I32.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew32(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -39930,7 +26944,7 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
+   raise _stuck('ServiceTagType', _FN100, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -39939,7 +26953,7 @@ def _e97(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew31(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -39948,19 +26962,20 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
+   raise _stuck('ServiceTagType', _FN100, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceTagType', _FN97, (f0, f1, f2, f3,))
+   raise _stuck('ServiceTagType', _FN100, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN97 = ('service_id', 'service_name', 'service_category', 'service_scope')
+_FN100 = ('service_id', 'service_name', 'service_category', 'service_scope')
 
-def _d98(r: Reader) -> Any:
+
+def _d101(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -39976,7 +26991,7 @@ def _d98(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw15(r)
+    f0 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -39995,7 +27010,7 @@ def _d98(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw15(r, 1, f0)
+     f0 = _dw22(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40014,7 +27029,7 @@ def _d98(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw15(r)
+    f0 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -40033,7 +27048,7 @@ def _d98(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw15(r, 1, f0)
+     f0 = _dw22(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40048,7 +27063,7 @@ def _d98(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d91(r)
+   e = _d94(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 3
@@ -40064,7 +27079,7 @@ def _d98(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d91(r)
+   e = _d94(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4
@@ -40082,7 +27097,7 @@ def _d98(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d91(r)
+   e = _d94(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4
@@ -40102,7 +27117,7 @@ def _d98(r: Reader) -> Any:
  return o
 
 
-def _e98(w: Writer, o: Any) -> None:
+def _e101(w: Writer, o: Any) -> None:
  f0 = o.parameter_set_id
  f1 = o.parameter
  i1 = 0
@@ -40128,11 +27143,11 @@ def _e98(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -40143,7 +27158,7 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN98, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN101, (f0, f1[i1:],))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -40161,11 +27176,11 @@ def _e98(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -40176,13 +27191,13 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN98, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN101, (f0, f1[i1:],))
  if s == 1:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 1
    w.a = a
-   _e91(w, v)
+   _e94(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -40193,13 +27208,13 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN98, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN101, (f0, f1[i1:],))
  if s == 3:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e91(w, v)
+   _e94(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -40208,13 +27223,13 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN98, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN101, (f0, f1[i1:],))
  while s == 4:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e91(w, v)
+   _e94(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -40223,13 +27238,14 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN98, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN101, (f0, f1[i1:],))
  w.a = a
 
 
-_FN98 = ('parameter_set_id', 'parameter')
+_FN101 = ('parameter_set_id', 'parameter')
 
-def _d99(r: Reader) -> Any:
+
+def _d102(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -40243,7 +27259,7 @@ def _d99(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d97(r)
+   f0 = _d100(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40260,7 +27276,7 @@ def _d99(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d97(r)
+   f0 = _d100(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40280,7 +27296,7 @@ def _d99(r: Reader) -> Any:
     f1 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f1 = _dw19(r)
+    f1 = _dw26(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -40309,7 +27325,7 @@ def _d99(r: Reader) -> Any:
  return o
 
 
-def _e99(w: Writer, o: Any) -> None:
+def _e102(w: Writer, o: Any) -> None:
  f0 = o.service_tag
  f1 = o.free_service
  left: int = (f0 is not None) + (f1 is not None)
@@ -40322,7 +27338,7 @@ def _e99(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e97(w, v)
+   _e100(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -40333,13 +27349,13 @@ def _e99(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN99, (f0, f1,))
+   raise _stuck('ServiceType', _FN102, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e97(w, v)
+   _e100(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -40350,7 +27366,7 @@ def _e99(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN99, (f0, f1,))
+   raise _stuck('ServiceType', _FN102, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -40361,7 +27377,7 @@ def _e99(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew19(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -40372,19 +27388,20 @@ def _e99(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN99, (f0, f1,))
+   raise _stuck('ServiceType', _FN102, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceType', _FN99, (f0, f1,))
+   raise _stuck('ServiceType', _FN102, (f0, f1,))
  w.a = a
 
 
-_FN99 = ('service_tag', 'free_service')
+_FN102 = ('service_tag', 'free_service')
 
-def _d100(r: Reader) -> Any:
+
+def _d103(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -40397,7 +27414,7 @@ def _d100(r: Reader) -> Any:
   x = (v >> (n - p - 5)) & 31
   if x & 25 == 0:
    p += 5
-   f0 = _V40[((x >> 1) & 3)]
+   f0 = _V46[((x >> 1) & 3)]
    s = 1
  while s == 0:
   p += 1
@@ -40406,10 +27423,10 @@ def _d100(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V40[((x >> 1) & 3)]
+    f0 = _V46[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw40(r)
+    f0 = _dw46(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40428,10 +27445,10 @@ def _d100(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V40[((x >> 1) & 3)]
+    f0 = _V46[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw40(r)
+    f0 = _dw46(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40448,7 +27465,7 @@ def _d100(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw41(r)
+    f1 = _dw47(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -40463,7 +27480,7 @@ def _d100(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw41(r, 1, f1)
+     f1 = _dw47(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -40494,7 +27511,7 @@ def _d100(r: Reader) -> Any:
  return o
 
 
-def _e100(w: Writer, o: Any) -> None:
+def _e103(w: Writer, o: Any) -> None:
  f0 = o.fault_code
  f1 = o.fault_msg
  left: int = (f0 is not None) + (f1 is not None)
@@ -40502,7 +27519,7 @@ def _e100(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I40.get(f0)) is not None:
+ if (k0 := _I46.get(f0)) is not None:
   a = (a << 5) | (k0 << 1)
   f0 = None
   left -= 1
@@ -40511,12 +27528,12 @@ def _e100(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I40.get(v)
+   k = _I46.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew40(w, v)
+    _ew46(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -40527,17 +27544,17 @@ def _e100(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('NotificationType', _FN100, (f0, f1,))
+   raise _stuck('NotificationType', _FN103, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I40.get(v)
+   k = _I46.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew40(w, v)
+    _ew46(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -40548,7 +27565,7 @@ def _e100(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('NotificationType', _FN100, (f0, f1,))
+   raise _stuck('NotificationType', _FN103, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -40557,7 +27574,7 @@ def _e100(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew41(w, v)
+    _ew47(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -40566,19 +27583,20 @@ def _e100(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('NotificationType', _FN100, (f0, f1,))
+   raise _stuck('NotificationType', _FN103, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('NotificationType', _FN100, (f0, f1,))
+   raise _stuck('NotificationType', _FN103, (f0, f1,))
  w.a = a
 
 
-_FN100 = ('fault_code', 'fault_msg')
+_FN103 = ('fault_code', 'fault_msg')
 
-def _d101(r: Reader) -> Any:
+
+def _d104(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -40595,7 +27613,7 @@ def _d101(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw21(r)
+    f0 = _dw28(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -40610,7 +27628,7 @@ def _d101(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw21(r, 1, f0)
+     f0 = _dw28(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40629,7 +27647,7 @@ def _d101(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw21(r)
+    f0 = _dw28(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -40644,7 +27662,7 @@ def _d101(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw21(r, 1, f0)
+     f0 = _dw28(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40659,12 +27677,12 @@ def _d101(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d100(r)
+   f1 = _d103(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f2 = _d57(r)
+   f2 = _d60(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -40681,7 +27699,7 @@ def _d101(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d57(r)
+   f2 = _d60(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -40713,7 +27731,7 @@ def _d101(r: Reader) -> Any:
  return o
 
 
-def _e101(w: Writer, o: Any) -> None:
+def _e104(w: Writer, o: Any) -> None:
  f0 = o.session_id
  f1 = o.notification
  f2 = o.signature
@@ -40730,7 +27748,7 @@ def _e101(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew28(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -40741,7 +27759,7 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -40750,7 +27768,7 @@ def _e101(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew28(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -40761,13 +27779,13 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
    w.a = a
-   _e100(w, v)
+   _e103(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -40776,7 +27794,7 @@ def _e101(w: Writer, o: Any) -> None:
    v = f2
    a = (a << 2) | 1
    w.a = a
-   _e57(w, v)
+   _e60(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -40785,13 +27803,13 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 2
    w.a = a
-   _e57(w, v)
+   _e60(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -40800,19 +27818,20 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN101, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
  w.a = a
 
 
-_FN101 = ('session_id', 'notification', 'signature')
+_FN104 = ('session_id', 'notification', 'signature')
 
-def _d102(r: Reader) -> Any:
+
+def _d105(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -40825,7 +27844,7 @@ def _d102(r: Reader) -> Any:
   c = (v >> (n - p)) & 63
   if c < 35:
    r.pos = p
-   f0 = _DT0[c](r)
+   f0 = _DT_123c6c2a38[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:
@@ -40844,7 +27863,7 @@ def _d102(r: Reader) -> Any:
   c = (v >> (n - p)) & 63
   if c < 35:
    r.pos = p
-   f0 = _DT0[c](r)
+   f0 = _DT_123c6c2a38[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:
@@ -40874,7 +27893,7 @@ def _d102(r: Reader) -> Any:
  return o
 
 
-def _e102(w: Writer, o: Any) -> None:
+def _e105(w: Writer, o: Any) -> None:
  f0 = o.body_element
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -40884,7 +27903,7 @@ def _e102(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    v = f0
-   m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_e58064f1c1.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('BodyType', f"body_element: {type(v).__name__} is not allowed here")
    a = (a << 6) | m[0]
@@ -40898,11 +27917,11 @@ def _e102(w: Writer, o: Any) -> None:
    a = (a << 6) | 35
    s = -1
   else:
-   raise _stuck('BodyType', _FN102, (f0,))
+   raise _stuck('BodyType', _FN105, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
-   m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_e58064f1c1.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('BodyType', f"body_element: {type(v).__name__} is not allowed here")
    a = (a << 6) | m[0]
@@ -40916,515 +27935,533 @@ def _e102(w: Writer, o: Any) -> None:
    a = (a << 6) | 35
    s = -1
   else:
-   raise _stuck('BodyType', _FN102, (f0,))
+   raise _stuck('BodyType', _FN105, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BodyType', _FN102, (f0,))
+   raise _stuck('BodyType', _FN105, (f0,))
  w.a = a
 
 
-_FN102 = ('body_element',)
+_FN105 = ('body_element',)
 
-_SUB0: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'): (0, _e9), 'RelativeTimeIntervalType': (0, _e9), ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'): (1, _e8), 'IntervalType': (1, _e8)}
-_SUB1: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameter'): (0, _e16), 'AC_EVChargeParameterType': (0, _e16), ('urn:din:70121:2012:MsgDataTypes', 'DC_EVChargeParameter'): (1, _e17), 'DC_EVChargeParameterType': (1, _e17), ('urn:din:70121:2012:MsgDataTypes', 'EVChargeParameter'): (2, _e15), 'EVChargeParameterType': (2, _e15)}
-_SUB2: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'SAScheduleList'): (0, _e4), 'SAScheduleListType': (0, _e4), ('urn:din:70121:2012:MsgDataTypes', 'SASchedules'): (1, _e3), 'SASchedulesType': (1, _e3)}
-_SUB3: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParameter'): (0, _e19), 'AC_EVSEChargeParameterType': (0, _e19), ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEChargeParameter'): (1, _e20), 'DC_EVSEChargeParameterType': (1, _e20), ('urn:din:70121:2012:MsgDataTypes', 'EVSEChargeParameter'): (2, _e18), 'EVSEChargeParameterType': (2, _e18)}
-_SUB4: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (1, _e22), 'DC_EVPowerDeliveryParameterType': (1, _e22), ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'): (2, _e21), 'EVPowerDeliveryParameterType': (2, _e21)}
-_SUB5: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (0, _e22), 'DC_EVPowerDeliveryParameterType': (0, _e22), ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'): (1, _e21), 'EVPowerDeliveryParameterType': (1, _e21)}
-_SUB6: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'): (0, _e11), 'AC_EVSEStatusType': (0, _e11), ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatus'): (1, _e13), 'DC_EVSEStatusType': (1, _e13), ('urn:din:70121:2012:MsgDataTypes', 'EVSEStatus'): (2, _e10), 'EVSEStatusType': (2, _e10)}
-_DT0 = (_d1, _d49, _d50, _d47, _d48, _d45, _d46, _d35, _d36, _d39, _d40, _d33, _d34, _d53, _d54, _d41, _d42, _d31, _d32, _d37, _d38, _d51, _d52, _d27, _d28, _d25, _d26, _d29, _d30, _d23, _d24, _d43, _d44, _d55, _d56,)
-_SUB7: dict[Any, Any] = {('urn:din:70121:2012:MsgDef', 'BodyElement'): (0, _e1), 'BodyBaseType': (0, _e1), ('urn:din:70121:2012:MsgBody', 'CableCheckReq'): (1, _e49), 'CableCheckReqType': (1, _e49), ('urn:din:70121:2012:MsgBody', 'CableCheckRes'): (2, _e50), 'CableCheckResType': (2, _e50), ('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq'): (3, _e47), 'CertificateInstallationReqType': (3, _e47), ('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes'): (4, _e48), 'CertificateInstallationResType': (4, _e48), ('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq'): (5, _e45), 'CertificateUpdateReqType': (5, _e45), ('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes'): (6, _e46), 'CertificateUpdateResType': (6, _e46), ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq'): (7, _e35), 'ChargeParameterDiscoveryReqType': (7, _e35), ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes'): (8, _e36), 'ChargeParameterDiscoveryResType': (8, _e36), ('urn:din:70121:2012:MsgBody', 'ChargingStatusReq'): (9, _e39), 'ChargingStatusReqType': (9, _e39), ('urn:din:70121:2012:MsgBody', 'ChargingStatusRes'): (10, _e40), 'ChargingStatusResType': (10, _e40), ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq'): (11, _e33), 'ContractAuthenticationReqType': (11, _e33), ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes'): (12, _e34), 'ContractAuthenticationResType': (12, _e34), ('urn:din:70121:2012:MsgBody', 'CurrentDemandReq'): (13, _e53), 'CurrentDemandReqType': (13, _e53), ('urn:din:70121:2012:MsgBody', 'CurrentDemandRes'): (14, _e54), 'CurrentDemandResType': (14, _e54), ('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq'): (15, _e41), 'MeteringReceiptReqType': (15, _e41), ('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes'): (16, _e42), 'MeteringReceiptResType': (16, _e42), ('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq'): (17, _e31), 'PaymentDetailsReqType': (17, _e31), ('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes'): (18, _e32), 'PaymentDetailsResType': (18, _e32), ('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq'): (19, _e37), 'PowerDeliveryReqType': (19, _e37), ('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes'): (20, _e38), 'PowerDeliveryResType': (20, _e38), ('urn:din:70121:2012:MsgBody', 'PreChargeReq'): (21, _e51), 'PreChargeReqType': (21, _e51), ('urn:din:70121:2012:MsgBody', 'PreChargeRes'): (22, _e52), 'PreChargeResType': (22, _e52), ('urn:din:70121:2012:MsgBody', 'ServiceDetailReq'): (23, _e27), 'ServiceDetailReqType': (23, _e27), ('urn:din:70121:2012:MsgBody', 'ServiceDetailRes'): (24, _e28), 'ServiceDetailResType': (24, _e28), ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq'): (25, _e25), 'ServiceDiscoveryReqType': (25, _e25), ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes'): (26, _e26), 'ServiceDiscoveryResType': (26, _e26), ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq'): (27, _e29), 'ServicePaymentSelectionReqType': (27, _e29), ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes'): (28, _e30), 'ServicePaymentSelectionResType': (28, _e30), ('urn:din:70121:2012:MsgBody', 'SessionSetupReq'): (29, _e23), 'SessionSetupReqType': (29, _e23), ('urn:din:70121:2012:MsgBody', 'SessionSetupRes'): (30, _e24), 'SessionSetupResType': (30, _e24), ('urn:din:70121:2012:MsgBody', 'SessionStopReq'): (31, _e43), 'SessionStopType': (31, _e43), ('urn:din:70121:2012:MsgBody', 'SessionStopRes'): (32, _e44), 'SessionStopResType': (32, _e44), ('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq'): (33, _e55), 'WeldingDetectionReqType': (33, _e55), ('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes'): (34, _e56), 'WeldingDetectionResType': (34, _e56)}
+
+_SUB_af36f090c9: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'): (0, _e12), 'RelativeTimeIntervalType': (0, _e12), ('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'): (1, _e11), 'IntervalType': (1, _e11)}
+
+
+_SUB_03f540e610: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameter'): (0, _e19), 'AC_EVChargeParameterType': (0, _e19), ('urn:din:70121:2012:MsgDataTypes', 'DC_EVChargeParameter'): (1, _e20), 'DC_EVChargeParameterType': (1, _e20), ('urn:din:70121:2012:MsgDataTypes', 'EVChargeParameter'): (2, _e18), 'EVChargeParameterType': (2, _e18)}
+
+
+_SUB_57cf0ff5ec: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'SAScheduleList'): (0, _e7), 'SAScheduleListType': (0, _e7), ('urn:din:70121:2012:MsgDataTypes', 'SASchedules'): (1, _e6), 'SASchedulesType': (1, _e6)}
+
+
+_SUB_81e7f15372: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParameter'): (0, _e22), 'AC_EVSEChargeParameterType': (0, _e22), ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEChargeParameter'): (1, _e23), 'DC_EVSEChargeParameterType': (1, _e23), ('urn:din:70121:2012:MsgDataTypes', 'EVSEChargeParameter'): (2, _e21), 'EVSEChargeParameterType': (2, _e21)}
+
+
+_SUB_19f52ffc87: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (1, _e25), 'DC_EVPowerDeliveryParameterType': (1, _e25), ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'): (2, _e24), 'EVPowerDeliveryParameterType': (2, _e24)}
+
+
+_SUB_56f8f71b9f: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (0, _e25), 'DC_EVPowerDeliveryParameterType': (0, _e25), ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'): (1, _e24), 'EVPowerDeliveryParameterType': (1, _e24)}
+
+
+_SUB_c3fdf88b7a: dict[Any, Any] = {('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'): (0, _e14), 'AC_EVSEStatusType': (0, _e14), ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatus'): (1, _e16), 'DC_EVSEStatusType': (1, _e16), ('urn:din:70121:2012:MsgDataTypes', 'EVSEStatus'): (2, _e13), 'EVSEStatusType': (2, _e13)}
+
+
+_DT_123c6c2a38 = (_d4, _d52, _d53, _d50, _d51, _d48, _d49, _d38, _d39, _d42, _d43, _d36, _d37, _d56, _d57, _d44, _d45, _d34, _d35, _d40, _d41, _d54, _d55, _d30, _d31, _d28, _d29, _d32, _d33, _d26, _d27, _d46, _d47, _d58, _d59,)
+
+
+_SUB_e58064f1c1: dict[Any, Any] = {('urn:din:70121:2012:MsgDef', 'BodyElement'): (0, _e4), 'BodyBaseType': (0, _e4), ('urn:din:70121:2012:MsgBody', 'CableCheckReq'): (1, _e52), 'CableCheckReqType': (1, _e52), ('urn:din:70121:2012:MsgBody', 'CableCheckRes'): (2, _e53), 'CableCheckResType': (2, _e53), ('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq'): (3, _e50), 'CertificateInstallationReqType': (3, _e50), ('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes'): (4, _e51), 'CertificateInstallationResType': (4, _e51), ('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq'): (5, _e48), 'CertificateUpdateReqType': (5, _e48), ('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes'): (6, _e49), 'CertificateUpdateResType': (6, _e49), ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq'): (7, _e38), 'ChargeParameterDiscoveryReqType': (7, _e38), ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes'): (8, _e39), 'ChargeParameterDiscoveryResType': (8, _e39), ('urn:din:70121:2012:MsgBody', 'ChargingStatusReq'): (9, _e42), 'ChargingStatusReqType': (9, _e42), ('urn:din:70121:2012:MsgBody', 'ChargingStatusRes'): (10, _e43), 'ChargingStatusResType': (10, _e43), ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq'): (11, _e36), 'ContractAuthenticationReqType': (11, _e36), ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes'): (12, _e37), 'ContractAuthenticationResType': (12, _e37), ('urn:din:70121:2012:MsgBody', 'CurrentDemandReq'): (13, _e56), 'CurrentDemandReqType': (13, _e56), ('urn:din:70121:2012:MsgBody', 'CurrentDemandRes'): (14, _e57), 'CurrentDemandResType': (14, _e57), ('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq'): (15, _e44), 'MeteringReceiptReqType': (15, _e44), ('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes'): (16, _e45), 'MeteringReceiptResType': (16, _e45), ('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq'): (17, _e34), 'PaymentDetailsReqType': (17, _e34), ('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes'): (18, _e35), 'PaymentDetailsResType': (18, _e35), ('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq'): (19, _e40), 'PowerDeliveryReqType': (19, _e40), ('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes'): (20, _e41), 'PowerDeliveryResType': (20, _e41), ('urn:din:70121:2012:MsgBody', 'PreChargeReq'): (21, _e54), 'PreChargeReqType': (21, _e54), ('urn:din:70121:2012:MsgBody', 'PreChargeRes'): (22, _e55), 'PreChargeResType': (22, _e55), ('urn:din:70121:2012:MsgBody', 'ServiceDetailReq'): (23, _e30), 'ServiceDetailReqType': (23, _e30), ('urn:din:70121:2012:MsgBody', 'ServiceDetailRes'): (24, _e31), 'ServiceDetailResType': (24, _e31), ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq'): (25, _e28), 'ServiceDiscoveryReqType': (25, _e28), ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes'): (26, _e29), 'ServiceDiscoveryResType': (26, _e29), ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq'): (27, _e32), 'ServicePaymentSelectionReqType': (27, _e32), ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes'): (28, _e33), 'ServicePaymentSelectionResType': (28, _e33), ('urn:din:70121:2012:MsgBody', 'SessionSetupReq'): (29, _e26), 'SessionSetupReqType': (29, _e26), ('urn:din:70121:2012:MsgBody', 'SessionSetupRes'): (30, _e27), 'SessionSetupResType': (30, _e27), ('urn:din:70121:2012:MsgBody', 'SessionStopReq'): (31, _e46), 'SessionStopType': (31, _e46), ('urn:din:70121:2012:MsgBody', 'SessionStopRes'): (32, _e47), 'SessionStopResType': (32, _e47), ('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq'): (33, _e58), 'WeldingDetectionReqType': (33, _e58), ('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes'): (34, _e59), 'WeldingDetectionResType': (34, _e59)}
+
 
 DOC_WIDTH = 7
 DOC: tuple[Any, ...] = (
-    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameter'), _d16, _e16),
-    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParameter'), _d19, _e19),
-    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'), _d11, _e11),
-    (('urn:din:70121:2012:MsgDef', 'BodyElement'), _d1, _e1),
-    (('urn:din:70121:2012:MsgBody', 'CableCheckReq'), _d49, _e49),
-    (('urn:din:70121:2012:MsgBody', 'CableCheckRes'), _d50, _e50),
-    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d60, _e60),
-    (('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq'), _d47, _e47),
-    (('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes'), _d48, _e48),
-    (('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq'), _d45, _e45),
-    (('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes'), _d46, _e46),
-    (('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq'), _d35, _e35),
-    (('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes'), _d36, _e36),
-    (('urn:din:70121:2012:MsgBody', 'ChargingStatusReq'), _d39, _e39),
-    (('urn:din:70121:2012:MsgBody', 'ChargingStatusRes'), _d40, _e40),
-    (('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq'), _d33, _e33),
-    (('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes'), _d34, _e34),
-    (('urn:din:70121:2012:MsgBody', 'CurrentDemandReq'), _d53, _e53),
-    (('urn:din:70121:2012:MsgBody', 'CurrentDemandRes'), _d54, _e54),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVChargeParameter'), _d17, _e17),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'), _d22, _e22),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEChargeParameter'), _d20, _e20),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatus'), _d13, _e13),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVStatus'), _d14, _e14),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d76, _e76),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d65, _e65),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw4, _ew4),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVChargeParameter'), _d15, _e15),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'), _d21, _e21),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEChargeParameter'), _d18, _e18),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEStatus'), _d10, _e10),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVStatus'), _d12, _e12),
-    (('urn:din:70121:2012:MsgDataTypes', 'Entry'), _d5, _e5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d66, _e66),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d67, _e67),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d73, _e73),
-    (('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq'), _d41, _e41),
-    (('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes'), _d42, _e42),
-    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d72, _e72),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d70, _e70),
-    (('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntry'), _d7, _e7),
-    (('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq'), _d31, _e31),
-    (('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes'), _d32, _e32),
-    (('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq'), _d37, _e37),
-    (('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes'), _d38, _e38),
-    (('urn:din:70121:2012:MsgBody', 'PreChargeReq'), _d51, _e51),
-    (('urn:din:70121:2012:MsgBody', 'PreChargeRes'), _d52, _e52),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d77, _e77),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d62, _e62),
-    (('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'), _d9, _e9),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d68, _e68),
-    (('urn:din:70121:2012:MsgDataTypes', 'SAScheduleList'), _d4, _e4),
-    (('urn:din:70121:2012:MsgDataTypes', 'SASchedules'), _d3, _e3),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d71, _e71),
-    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntry'), _d6, _e6),
-    (('urn:din:70121:2012:MsgDataTypes', 'ServiceCharge'), _d2, _e2),
-    (('urn:din:70121:2012:MsgBody', 'ServiceDetailReq'), _d27, _e27),
-    (('urn:din:70121:2012:MsgBody', 'ServiceDetailRes'), _d28, _e28),
-    (('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq'), _d25, _e25),
-    (('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes'), _d26, _e26),
-    (('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq'), _d29, _e29),
-    (('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes'), _d30, _e30),
-    (('urn:din:70121:2012:MsgBody', 'SessionSetupReq'), _d23, _e23),
-    (('urn:din:70121:2012:MsgBody', 'SessionSetupRes'), _d24, _e24),
-    (('urn:din:70121:2012:MsgBody', 'SessionStopReq'), _d43, _e43),
-    (('urn:din:70121:2012:MsgBody', 'SessionStopRes'), _d44, _e44),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d57, _e57),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d61, _e61),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d74, _e74),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d75, _e75),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d58, _e58),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d59, _e59),
-    (('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), _d8, _e8),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d64, _e64),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d63, _e63),
-    (('urn:din:70121:2012:MsgDef', 'V2G_Message'), _d0, _e0),
-    (('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq'), _d55, _e55),
-    (('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes'), _d56, _e56),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d69, _e69),
+    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameter'), _d19, _e19),
+    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParameter'), _d22, _e22),
+    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'), _d14, _e14),
+    (('urn:din:70121:2012:MsgDef', 'BodyElement'), _d4, _e4),
+    (('urn:din:70121:2012:MsgBody', 'CableCheckReq'), _d52, _e52),
+    (('urn:din:70121:2012:MsgBody', 'CableCheckRes'), _d53, _e53),
+    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d63, _e63),
+    (('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq'), _d50, _e50),
+    (('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes'), _d51, _e51),
+    (('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq'), _d48, _e48),
+    (('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes'), _d49, _e49),
+    (('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq'), _d38, _e38),
+    (('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes'), _d39, _e39),
+    (('urn:din:70121:2012:MsgBody', 'ChargingStatusReq'), _d42, _e42),
+    (('urn:din:70121:2012:MsgBody', 'ChargingStatusRes'), _d43, _e43),
+    (('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq'), _d36, _e36),
+    (('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes'), _d37, _e37),
+    (('urn:din:70121:2012:MsgBody', 'CurrentDemandReq'), _d56, _e56),
+    (('urn:din:70121:2012:MsgBody', 'CurrentDemandRes'), _d57, _e57),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVChargeParameter'), _d20, _e20),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'), _d25, _e25),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEChargeParameter'), _d23, _e23),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatus'), _d16, _e16),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVStatus'), _d17, _e17),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d79, _e79),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d68, _e68),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw12, _ew12),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVChargeParameter'), _d18, _e18),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'), _d24, _e24),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEChargeParameter'), _d21, _e21),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEStatus'), _d13, _e13),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVStatus'), _d15, _e15),
+    (('urn:din:70121:2012:MsgDataTypes', 'Entry'), _d8, _e8),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d69, _e69),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d70, _e70),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d76, _e76),
+    (('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq'), _d44, _e44),
+    (('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes'), _d45, _e45),
+    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d75, _e75),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d73, _e73),
+    (('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntry'), _d10, _e10),
+    (('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq'), _d34, _e34),
+    (('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes'), _d35, _e35),
+    (('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq'), _d40, _e40),
+    (('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes'), _d41, _e41),
+    (('urn:din:70121:2012:MsgBody', 'PreChargeReq'), _d54, _e54),
+    (('urn:din:70121:2012:MsgBody', 'PreChargeRes'), _d55, _e55),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d80, _e80),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d65, _e65),
+    (('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'), _d12, _e12),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d71, _e71),
+    (('urn:din:70121:2012:MsgDataTypes', 'SAScheduleList'), _d7, _e7),
+    (('urn:din:70121:2012:MsgDataTypes', 'SASchedules'), _d6, _e6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d74, _e74),
+    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntry'), _d9, _e9),
+    (('urn:din:70121:2012:MsgDataTypes', 'ServiceCharge'), _d5, _e5),
+    (('urn:din:70121:2012:MsgBody', 'ServiceDetailReq'), _d30, _e30),
+    (('urn:din:70121:2012:MsgBody', 'ServiceDetailRes'), _d31, _e31),
+    (('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq'), _d28, _e28),
+    (('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes'), _d29, _e29),
+    (('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq'), _d32, _e32),
+    (('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes'), _d33, _e33),
+    (('urn:din:70121:2012:MsgBody', 'SessionSetupReq'), _d26, _e26),
+    (('urn:din:70121:2012:MsgBody', 'SessionSetupRes'), _d27, _e27),
+    (('urn:din:70121:2012:MsgBody', 'SessionStopReq'), _d46, _e46),
+    (('urn:din:70121:2012:MsgBody', 'SessionStopRes'), _d47, _e47),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d60, _e60),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d64, _e64),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d77, _e77),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d78, _e78),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d61, _e61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d62, _e62),
+    (('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), _d11, _e11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d67, _e67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d66, _e66),
+    (('urn:din:70121:2012:MsgDef', 'V2G_Message'), _d3, _e3),
+    (('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq'), _d58, _e58),
+    (('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes'), _d59, _e59),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d72, _e72),
 )
 FRAG_WIDTH = 8
 FRAG: tuple[Any, ...] = (
-    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameter'), _d16, _e16),
-    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParameter'), _d19, _e19),
-    (('urn:din:70121:2012:MsgBody', 'AC_EVSEStatus'), _d11, _e11),
-    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'), _d11, _e11),
-    (('urn:din:70121:2012:MsgDef', 'Body'), _d102, _e102),
-    (('urn:din:70121:2012:MsgDef', 'BodyElement'), _d1, _e1),
-    (('urn:din:70121:2012:MsgBody', 'BulkChargingComplete'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'BulkChargingComplete'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'BulkSOC'), _dw32, _ew32),
-    (('urn:din:70121:2012:MsgBody', 'CableCheckReq'), _d49, _e49),
-    (('urn:din:70121:2012:MsgBody', 'CableCheckRes'), _d50, _e50),
-    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d60, _e60),
-    (('urn:din:70121:2012:MsgDataTypes', 'Certificate'), _dw11, _ew11),
-    (('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq'), _d47, _e47),
-    (('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes'), _d48, _e48),
-    (('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq'), _d45, _e45),
-    (('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes'), _d46, _e46),
-    (('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq'), _d35, _e35),
-    (('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes'), _d36, _e36),
-    (('urn:din:70121:2012:MsgBody', 'ChargeService'), _d2, _e2),
-    (('urn:din:70121:2012:MsgBody', 'ChargingComplete'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'ChargingComplete'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgBody', 'ChargingProfile'), _d83, _e83),
-    (('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileEntryMaxPower'), _dw42, _ew42),
-    (('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileEntryStart'), _dw28, _ew28),
-    (('urn:din:70121:2012:MsgBody', 'ChargingStatusReq'), _d39, _e39),
-    (('urn:din:70121:2012:MsgBody', 'ChargingStatusRes'), _d40, _e40),
-    (('urn:din:70121:2012:MsgDataTypes', 'ConsumptionCost'), _d95, _e95),
-    (('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq'), _d33, _e33),
-    (('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes'), _d34, _e34),
-    (('urn:din:70121:2012:MsgBody', 'ContractID'), _dw14, _ew14),
-    (('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'), _d80, _e80),
-    (('urn:din:70121:2012:MsgBody', 'ContractSignatureEncryptedPrivateKey'), _dw13, _ew13),
-    (('urn:din:70121:2012:MsgDataTypes', 'Cost'), _d90, _e90),
-    (('urn:din:70121:2012:MsgBody', 'CurrentDemandReq'), _d53, _e53),
-    (('urn:din:70121:2012:MsgBody', 'CurrentDemandRes'), _d54, _e54),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVChargeParameter'), _d17, _e17),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'), _d22, _e22),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEChargeParameter'), _d20, _e20),
-    (('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'), _d13, _e13),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatus'), _d13, _e13),
-    (('urn:din:70121:2012:MsgBody', 'DC_EVStatus'), _d14, _e14),
-    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVStatus'), _d14, _e14),
-    (('urn:din:70121:2012:MsgBody', 'DHParams'), _dw12, _ew12),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d76, _e76),
-    (('urn:din:70121:2012:MsgBody', 'DateTimeNow'), _dw22, _ew22),
-    (('urn:din:70121:2012:MsgDataTypes', 'DepartureTime'), _dw28, _ew28),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d65, _e65),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw4, _ew4),
-    (('urn:din:70121:2012:MsgDataTypes', 'EAmount'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EPriceLevel'), _dw47, _ew47),
-    (('urn:din:70121:2012:MsgBody', 'EVCCID'), _dw27, _ew27),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVCabinConditioning'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVChargeParameter'), _d15, _e15),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVEnergyCapacity'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVEnergyRequest'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVErrorCode'), _dw35, _ew35),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVMaxCurrent'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVMaxVoltage'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVMaximumCurrentLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVMaximumCurrentLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVMaximumPowerLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVMaximumPowerLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVMaximumVoltageLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVMaximumVoltageLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVMinCurrent'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'), _d21, _e21),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVRESSConditioning'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVRESSSOC'), _dw32, _ew32),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVReady'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgBody', 'EVRequestedEnergyTransferType'), _dw16, _ew16),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEChargeParameter'), _d18, _e18),
-    (('urn:din:70121:2012:MsgBody', 'EVSECurrentLimitAchieved'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSECurrentRegulationTolerance'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEEnergyToBeDelivered'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVSEID'), _dw17, _ew17),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEIsolationStatus'), _dw33, _ew33),
-    (('urn:din:70121:2012:MsgBody', 'EVSEMaxCurrent'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaxCurrent'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaxVoltage'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVSEMaximumCurrentLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaximumCurrentLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVSEMaximumPowerLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaximumPowerLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVSEMaximumVoltageLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaximumVoltageLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMinCurrent'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMinimumCurrentLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMinimumVoltageLimit'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSENotification'), _dw29, _ew29),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEPeakCurrentRipple'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVSEPowerLimitAchieved'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgBody', 'EVSEPresentCurrent'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVSEPresentVoltage'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVSEProcessing'), _dw10, _ew10),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEStatus'), _d10, _e10),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVSEStatusCode'), _dw34, _ew34),
-    (('urn:din:70121:2012:MsgBody', 'EVSEVoltageLimitAchieved'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'EVStatus'), _d12, _e12),
-    (('urn:din:70121:2012:MsgBody', 'EVTargetCurrent'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'EVTargetVoltage'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'EnergyTransferType'), _dw49, _ew49),
-    (('urn:din:70121:2012:MsgDataTypes', 'Entry'), _d5, _e5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Exponent'), _dw6, _ew6),
-    (('urn:din:70121:2012:MsgDataTypes', 'FaultCode'), _dw40, _ew40),
-    (('urn:din:70121:2012:MsgDataTypes', 'FaultMsg'), _dw41, _ew41),
-    (('urn:din:70121:2012:MsgDataTypes', 'FreeService'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'FullSOC'), _dw32, _ew32),
-    (('http://www.w3.org/2000/09/xmldsig#', 'G'), _dw6, _ew6),
-    (('urn:din:70121:2012:MsgBody', 'GenChallenge'), _dw20, _ew20),
-    (('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'), _dw7, _ew7),
-    (('urn:din:70121:2012:MsgDef', 'Header'), _d101, _e101),
-    (('http://www.w3.org/2000/09/xmldsig#', 'J'), _dw6, _ew6),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d66, _e66),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d67, _e67),
-    (('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'), _d79, _e79),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d73, _e73),
-    (('urn:din:70121:2012:MsgDataTypes', 'MeterID'), _dw37, _ew37),
-    (('urn:din:70121:2012:MsgBody', 'MeterInfo'), _d82, _e82),
-    (('urn:din:70121:2012:MsgDataTypes', 'MeterReading'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'MeterStatus'), _dw39, _ew39),
-    (('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq'), _d41, _e41),
-    (('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes'), _d42, _e42),
-    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Modulus'), _dw6, _ew6),
-    (('urn:din:70121:2012:MsgDataTypes', 'Multiplier'), _dw31, _ew31),
-    (('urn:din:70121:2012:MsgHeader', 'Notification'), _d100, _e100),
-    (('urn:din:70121:2012:MsgDataTypes', 'NotificationMaxDelay'), _dw28, _ew28),
-    (('urn:din:70121:2012:MsgDataTypes', 'NumEPriceLevels'), _dw47, _ew47),
-    (('urn:din:70121:2012:MsgBody', 'OEMProvisioningCert'), _dw11, _ew11),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d72, _e72),
-    (('http://www.w3.org/2000/09/xmldsig#', 'P'), _dw6, _ew6),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d70, _e70),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'), _dw2, _ew2),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'), _dw2, _ew2),
-    (('urn:din:70121:2012:MsgDataTypes', 'PMax'), _dw42, _ew42),
-    (('urn:din:70121:2012:MsgDataTypes', 'PMaxSchedule'), _d93, _e93),
-    (('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntry'), _d7, _e7),
-    (('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleID'), _dw18, _ew18),
-    (('urn:din:70121:2012:MsgDataTypes', 'Parameter'), _d91, _e91),
-    (('urn:din:70121:2012:MsgDataTypes', 'ParameterSet'), _d98, _e98),
-    (('urn:din:70121:2012:MsgDataTypes', 'ParameterSetID'), _dw15, _ew15),
-    (('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq'), _d31, _e31),
-    (('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes'), _d32, _e32),
-    (('urn:din:70121:2012:MsgDataTypes', 'PaymentOption'), _dw26, _ew26),
-    (('urn:din:70121:2012:MsgBody', 'PaymentOptions'), _d85, _e85),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PgenCounter'), _dw6, _ew6),
-    (('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq'), _d37, _e37),
-    (('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes'), _d38, _e38),
-    (('urn:din:70121:2012:MsgDataTypes', 'PowerSwitchClosed'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgBody', 'PreChargeReq'), _d51, _e51),
-    (('urn:din:70121:2012:MsgBody', 'PreChargeRes'), _d52, _e52),
-    (('urn:din:70121:2012:MsgDataTypes', 'ProfileEntry'), _d89, _e89),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Q'), _dw6, _ew6),
-    (('urn:din:70121:2012:MsgDataTypes', 'RCD'), _dw19, _ew19),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d77, _e77),
-    (('urn:din:70121:2012:MsgBody', 'ReadyToChargeState'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgBody', 'ReceiptRequired'), _dw19, _ew19),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d62, _e62),
-    (('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'), _d9, _e9),
-    (('urn:din:70121:2012:MsgBody', 'RemainingTimeToBulkSoC'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'RemainingTimeToFullSoC'), _d81, _e81),
-    (('urn:din:70121:2012:MsgBody', 'ResponseCode'), _dw9, _ew9),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d68, _e68),
-    (('urn:din:70121:2012:MsgBody', 'RetryCounter'), _dw15, _ew15),
-    (('urn:din:70121:2012:MsgDataTypes', 'RootCertificateID'), _dw36, _ew36),
-    (('urn:din:70121:2012:MsgDataTypes', 'SAScheduleList'), _d4, _e4),
-    (('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTuple'), _d92, _e92),
-    (('urn:din:70121:2012:MsgBody', 'SAScheduleTupleID'), _dw18, _ew18),
-    (('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleID'), _dw18, _ew18),
-    (('urn:din:70121:2012:MsgDataTypes', 'SASchedules'), _d3, _e3),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d71, _e71),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'), _dw2, _ew2),
-    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariff'), _d94, _e94),
-    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariffDescription'), _dw48, _ew48),
-    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntry'), _d6, _e6),
-    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariffID'), _dw18, _ew18),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Seed'), _dw6, _ew6),
-    (('urn:din:70121:2012:MsgBody', 'SelectedPaymentOption'), _dw26, _ew26),
-    (('urn:din:70121:2012:MsgDataTypes', 'SelectedService'), _d96, _e96),
-    (('urn:din:70121:2012:MsgBody', 'SelectedServiceList'), _d87, _e87),
-    (('urn:din:70121:2012:MsgDataTypes', 'Service'), _d99, _e99),
-    (('urn:din:70121:2012:MsgBody', 'ServiceCategory'), _dw25, _ew25),
-    (('urn:din:70121:2012:MsgDataTypes', 'ServiceCategory'), _dw25, _ew25),
-    (('urn:din:70121:2012:MsgDataTypes', 'ServiceCharge'), _d2, _e2),
-    (('urn:din:70121:2012:MsgBody', 'ServiceDetailReq'), _d27, _e27),
-    (('urn:din:70121:2012:MsgBody', 'ServiceDetailRes'), _d28, _e28),
-    (('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq'), _d25, _e25),
-    (('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes'), _d26, _e26),
-    (('urn:din:70121:2012:MsgBody', 'ServiceID'), _dw23, _ew23),
-    (('urn:din:70121:2012:MsgDataTypes', 'ServiceID'), _dw23, _ew23),
-    (('urn:din:70121:2012:MsgBody', 'ServiceList'), _d86, _e86),
-    (('urn:din:70121:2012:MsgDataTypes', 'ServiceName'), _dw50, _ew50),
-    (('urn:din:70121:2012:MsgBody', 'ServiceParameterList'), _d84, _e84),
-    (('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq'), _d29, _e29),
-    (('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes'), _d30, _e30),
-    (('urn:din:70121:2012:MsgBody', 'ServiceScope'), _dw24, _ew24),
-    (('urn:din:70121:2012:MsgDataTypes', 'ServiceScope'), _dw24, _ew24),
-    (('urn:din:70121:2012:MsgDataTypes', 'ServiceTag'), _d97, _e97),
-    (('urn:din:70121:2012:MsgBody', 'SessionID'), _dw21, _ew21),
-    (('urn:din:70121:2012:MsgHeader', 'SessionID'), _dw21, _ew21),
-    (('urn:din:70121:2012:MsgBody', 'SessionSetupReq'), _d23, _e23),
-    (('urn:din:70121:2012:MsgBody', 'SessionSetupRes'), _d24, _e24),
-    (('urn:din:70121:2012:MsgBody', 'SessionStopReq'), _d43, _e43),
-    (('urn:din:70121:2012:MsgBody', 'SessionStopRes'), _d44, _e44),
-    (('urn:din:70121:2012:MsgDataTypes', 'SigMeterReading'), _dw38, _ew38),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d57, _e57),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d61, _e61),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d74, _e74),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d75, _e75),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d58, _e58),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d59, _e59),
-    (('urn:din:70121:2012:MsgDataTypes', 'SubCertificates'), _d88, _e88),
-    (('urn:din:70121:2012:MsgDataTypes', 'TMeter'), _dw22, _ew22),
-    (('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), _d8, _e8),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d64, _e64),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d63, _e63),
-    (('urn:din:70121:2012:MsgDataTypes', 'Unit'), _dw46, _ew46),
-    (('urn:din:70121:2012:MsgDef', 'V2G_Message'), _d0, _e0),
-    (('urn:din:70121:2012:MsgDataTypes', 'Value'), _dw15, _ew15),
-    (('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq'), _d55, _e55),
-    (('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes'), _d56, _e56),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'), _dw2, _ew2),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'), _dw2, _ew2),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d69, _e69),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'), _d78, _e78),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'), _dw2, _ew2),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), _dw8, _ew8),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'XPath'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Y'), _dw6, _ew6),
-    (('urn:din:70121:2012:MsgDataTypes', 'amount'), _dw28, _ew28),
-    (('urn:din:70121:2012:MsgDataTypes', 'amountMultiplier'), _dw31, _ew31),
-    (('urn:din:70121:2012:MsgDataTypes', 'boolValue'), _dw19, _ew19),
-    (('urn:din:70121:2012:MsgDataTypes', 'byteValue'), _dw44, _ew44),
-    (('urn:din:70121:2012:MsgDataTypes', 'costKind'), _dw30, _ew30),
-    (('urn:din:70121:2012:MsgDataTypes', 'duration'), _dw28, _ew28),
-    (('urn:din:70121:2012:MsgDataTypes', 'intValue'), _dw45, _ew45),
-    (('urn:din:70121:2012:MsgDataTypes', 'physicalValue'), _d81, _e81),
-    (('urn:din:70121:2012:MsgDataTypes', 'shortValue'), _dw15, _ew15),
-    (('urn:din:70121:2012:MsgDataTypes', 'start'), _dw28, _ew28),
-    (('urn:din:70121:2012:MsgDataTypes', 'startValue'), _dw28, _ew28),
-    (('urn:din:70121:2012:MsgDataTypes', 'stringValue'), _dw5, _ew5),
+    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameter'), _d19, _e19),
+    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParameter'), _d22, _e22),
+    (('urn:din:70121:2012:MsgBody', 'AC_EVSEStatus'), _d14, _e14),
+    (('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatus'), _d14, _e14),
+    (('urn:din:70121:2012:MsgDef', 'Body'), _d105, _e105),
+    (('urn:din:70121:2012:MsgDef', 'BodyElement'), _d4, _e4),
+    (('urn:din:70121:2012:MsgBody', 'BulkChargingComplete'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'BulkChargingComplete'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'BulkSOC'), _dw38, _ew38),
+    (('urn:din:70121:2012:MsgBody', 'CableCheckReq'), _d52, _e52),
+    (('urn:din:70121:2012:MsgBody', 'CableCheckRes'), _d53, _e53),
+    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d63, _e63),
+    (('urn:din:70121:2012:MsgDataTypes', 'Certificate'), _dw18, _ew18),
+    (('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq'), _d50, _e50),
+    (('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes'), _d51, _e51),
+    (('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq'), _d48, _e48),
+    (('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes'), _d49, _e49),
+    (('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq'), _d38, _e38),
+    (('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes'), _d39, _e39),
+    (('urn:din:70121:2012:MsgBody', 'ChargeService'), _d5, _e5),
+    (('urn:din:70121:2012:MsgBody', 'ChargingComplete'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'ChargingComplete'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgBody', 'ChargingProfile'), _d86, _e86),
+    (('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileEntryMaxPower'), _dw48, _ew48),
+    (('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileEntryStart'), _dw1, _ew1),
+    (('urn:din:70121:2012:MsgBody', 'ChargingStatusReq'), _d42, _e42),
+    (('urn:din:70121:2012:MsgBody', 'ChargingStatusRes'), _d43, _e43),
+    (('urn:din:70121:2012:MsgDataTypes', 'ConsumptionCost'), _d98, _e98),
+    (('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq'), _d36, _e36),
+    (('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes'), _d37, _e37),
+    (('urn:din:70121:2012:MsgBody', 'ContractID'), _dw21, _ew21),
+    (('urn:din:70121:2012:MsgBody', 'ContractSignatureCertChain'), _d83, _e83),
+    (('urn:din:70121:2012:MsgBody', 'ContractSignatureEncryptedPrivateKey'), _dw20, _ew20),
+    (('urn:din:70121:2012:MsgDataTypes', 'Cost'), _d93, _e93),
+    (('urn:din:70121:2012:MsgBody', 'CurrentDemandReq'), _d56, _e56),
+    (('urn:din:70121:2012:MsgBody', 'CurrentDemandRes'), _d57, _e57),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVChargeParameter'), _d20, _e20),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameter'), _d25, _e25),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEChargeParameter'), _d23, _e23),
+    (('urn:din:70121:2012:MsgBody', 'DC_EVSEStatus'), _d16, _e16),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatus'), _d16, _e16),
+    (('urn:din:70121:2012:MsgBody', 'DC_EVStatus'), _d17, _e17),
+    (('urn:din:70121:2012:MsgDataTypes', 'DC_EVStatus'), _d17, _e17),
+    (('urn:din:70121:2012:MsgBody', 'DHParams'), _dw19, _ew19),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d79, _e79),
+    (('urn:din:70121:2012:MsgBody', 'DateTimeNow'), _dw29, _ew29),
+    (('urn:din:70121:2012:MsgDataTypes', 'DepartureTime'), _dw1, _ew1),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d68, _e68),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw12, _ew12),
+    (('urn:din:70121:2012:MsgDataTypes', 'EAmount'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EPriceLevel'), _dw7, _ew7),
+    (('urn:din:70121:2012:MsgBody', 'EVCCID'), _dw34, _ew34),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVCabinConditioning'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVChargeParameter'), _d18, _e18),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVEnergyCapacity'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVEnergyRequest'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVErrorCode'), _dw41, _ew41),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVMaxCurrent'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVMaxVoltage'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVMaximumCurrentLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVMaximumCurrentLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVMaximumPowerLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVMaximumPowerLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVMaximumVoltageLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVMaximumVoltageLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVMinCurrent'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameter'), _d24, _e24),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVRESSConditioning'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVRESSSOC'), _dw38, _ew38),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVReady'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgBody', 'EVRequestedEnergyTransferType'), _dw23, _ew23),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEChargeParameter'), _d21, _e21),
+    (('urn:din:70121:2012:MsgBody', 'EVSECurrentLimitAchieved'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSECurrentRegulationTolerance'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEEnergyToBeDelivered'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVSEID'), _dw24, _ew24),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEIsolationStatus'), _dw39, _ew39),
+    (('urn:din:70121:2012:MsgBody', 'EVSEMaxCurrent'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaxCurrent'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaxVoltage'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVSEMaximumCurrentLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaximumCurrentLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVSEMaximumPowerLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaximumPowerLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVSEMaximumVoltageLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMaximumVoltageLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMinCurrent'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMinimumCurrentLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEMinimumVoltageLimit'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSENotification'), _dw35, _ew35),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEPeakCurrentRipple'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVSEPowerLimitAchieved'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgBody', 'EVSEPresentCurrent'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVSEPresentVoltage'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVSEProcessing'), _dw17, _ew17),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEStatus'), _d13, _e13),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVSEStatusCode'), _dw40, _ew40),
+    (('urn:din:70121:2012:MsgBody', 'EVSEVoltageLimitAchieved'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'EVStatus'), _d15, _e15),
+    (('urn:din:70121:2012:MsgBody', 'EVTargetCurrent'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'EVTargetVoltage'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'EnergyTransferType'), _dw54, _ew54),
+    (('urn:din:70121:2012:MsgDataTypes', 'Entry'), _d8, _e8),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Exponent'), _dw13, _ew13),
+    (('urn:din:70121:2012:MsgDataTypes', 'FaultCode'), _dw46, _ew46),
+    (('urn:din:70121:2012:MsgDataTypes', 'FaultMsg'), _dw47, _ew47),
+    (('urn:din:70121:2012:MsgDataTypes', 'FreeService'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'FullSOC'), _dw38, _ew38),
+    (('http://www.w3.org/2000/09/xmldsig#', 'G'), _dw13, _ew13),
+    (('urn:din:70121:2012:MsgBody', 'GenChallenge'), _dw27, _ew27),
+    (('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'), _dw14, _ew14),
+    (('urn:din:70121:2012:MsgDef', 'Header'), _d104, _e104),
+    (('http://www.w3.org/2000/09/xmldsig#', 'J'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d69, _e69),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d70, _e70),
+    (('urn:din:70121:2012:MsgBody', 'ListOfRootCertificateIDs'), _d82, _e82),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d76, _e76),
+    (('urn:din:70121:2012:MsgDataTypes', 'MeterID'), _dw43, _ew43),
+    (('urn:din:70121:2012:MsgBody', 'MeterInfo'), _d85, _e85),
+    (('urn:din:70121:2012:MsgDataTypes', 'MeterReading'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'MeterStatus'), _dw45, _ew45),
+    (('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq'), _d44, _e44),
+    (('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes'), _d45, _e45),
+    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Modulus'), _dw13, _ew13),
+    (('urn:din:70121:2012:MsgDataTypes', 'Multiplier'), _dw37, _ew37),
+    (('urn:din:70121:2012:MsgHeader', 'Notification'), _d103, _e103),
+    (('urn:din:70121:2012:MsgDataTypes', 'NotificationMaxDelay'), _dw1, _ew1),
+    (('urn:din:70121:2012:MsgDataTypes', 'NumEPriceLevels'), _dw7, _ew7),
+    (('urn:din:70121:2012:MsgBody', 'OEMProvisioningCert'), _dw18, _ew18),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d75, _e75),
+    (('http://www.w3.org/2000/09/xmldsig#', 'P'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d73, _e73),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'), _dw11, _ew11),
+    (('urn:din:70121:2012:MsgDataTypes', 'PMax'), _dw48, _ew48),
+    (('urn:din:70121:2012:MsgDataTypes', 'PMaxSchedule'), _d96, _e96),
+    (('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntry'), _d10, _e10),
+    (('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleID'), _dw25, _ew25),
+    (('urn:din:70121:2012:MsgDataTypes', 'Parameter'), _d94, _e94),
+    (('urn:din:70121:2012:MsgDataTypes', 'ParameterSet'), _d101, _e101),
+    (('urn:din:70121:2012:MsgDataTypes', 'ParameterSetID'), _dw22, _ew22),
+    (('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq'), _d34, _e34),
+    (('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes'), _d35, _e35),
+    (('urn:din:70121:2012:MsgDataTypes', 'PaymentOption'), _dw33, _ew33),
+    (('urn:din:70121:2012:MsgBody', 'PaymentOptions'), _d88, _e88),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PgenCounter'), _dw13, _ew13),
+    (('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq'), _d40, _e40),
+    (('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes'), _d41, _e41),
+    (('urn:din:70121:2012:MsgDataTypes', 'PowerSwitchClosed'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgBody', 'PreChargeReq'), _d54, _e54),
+    (('urn:din:70121:2012:MsgBody', 'PreChargeRes'), _d55, _e55),
+    (('urn:din:70121:2012:MsgDataTypes', 'ProfileEntry'), _d92, _e92),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Q'), _dw13, _ew13),
+    (('urn:din:70121:2012:MsgDataTypes', 'RCD'), _dw26, _ew26),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d80, _e80),
+    (('urn:din:70121:2012:MsgBody', 'ReadyToChargeState'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgBody', 'ReceiptRequired'), _dw26, _ew26),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d65, _e65),
+    (('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeInterval'), _d12, _e12),
+    (('urn:din:70121:2012:MsgBody', 'RemainingTimeToBulkSoC'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'RemainingTimeToFullSoC'), _d84, _e84),
+    (('urn:din:70121:2012:MsgBody', 'ResponseCode'), _dw16, _ew16),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d71, _e71),
+    (('urn:din:70121:2012:MsgBody', 'RetryCounter'), _dw22, _ew22),
+    (('urn:din:70121:2012:MsgDataTypes', 'RootCertificateID'), _dw42, _ew42),
+    (('urn:din:70121:2012:MsgDataTypes', 'SAScheduleList'), _d7, _e7),
+    (('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTuple'), _d95, _e95),
+    (('urn:din:70121:2012:MsgBody', 'SAScheduleTupleID'), _dw25, _ew25),
+    (('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleID'), _dw25, _ew25),
+    (('urn:din:70121:2012:MsgDataTypes', 'SASchedules'), _d6, _e6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d74, _e74),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'), _dw11, _ew11),
+    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariff'), _d97, _e97),
+    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariffDescription'), _dw53, _ew53),
+    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntry'), _d9, _e9),
+    (('urn:din:70121:2012:MsgDataTypes', 'SalesTariffID'), _dw25, _ew25),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Seed'), _dw13, _ew13),
+    (('urn:din:70121:2012:MsgBody', 'SelectedPaymentOption'), _dw33, _ew33),
+    (('urn:din:70121:2012:MsgDataTypes', 'SelectedService'), _d99, _e99),
+    (('urn:din:70121:2012:MsgBody', 'SelectedServiceList'), _d90, _e90),
+    (('urn:din:70121:2012:MsgDataTypes', 'Service'), _d102, _e102),
+    (('urn:din:70121:2012:MsgBody', 'ServiceCategory'), _dw32, _ew32),
+    (('urn:din:70121:2012:MsgDataTypes', 'ServiceCategory'), _dw32, _ew32),
+    (('urn:din:70121:2012:MsgDataTypes', 'ServiceCharge'), _d5, _e5),
+    (('urn:din:70121:2012:MsgBody', 'ServiceDetailReq'), _d30, _e30),
+    (('urn:din:70121:2012:MsgBody', 'ServiceDetailRes'), _d31, _e31),
+    (('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq'), _d28, _e28),
+    (('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes'), _d29, _e29),
+    (('urn:din:70121:2012:MsgBody', 'ServiceID'), _dw30, _ew30),
+    (('urn:din:70121:2012:MsgDataTypes', 'ServiceID'), _dw30, _ew30),
+    (('urn:din:70121:2012:MsgBody', 'ServiceList'), _d89, _e89),
+    (('urn:din:70121:2012:MsgDataTypes', 'ServiceName'), _dw55, _ew55),
+    (('urn:din:70121:2012:MsgBody', 'ServiceParameterList'), _d87, _e87),
+    (('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq'), _d32, _e32),
+    (('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes'), _d33, _e33),
+    (('urn:din:70121:2012:MsgBody', 'ServiceScope'), _dw31, _ew31),
+    (('urn:din:70121:2012:MsgDataTypes', 'ServiceScope'), _dw31, _ew31),
+    (('urn:din:70121:2012:MsgDataTypes', 'ServiceTag'), _d100, _e100),
+    (('urn:din:70121:2012:MsgBody', 'SessionID'), _dw28, _ew28),
+    (('urn:din:70121:2012:MsgHeader', 'SessionID'), _dw28, _ew28),
+    (('urn:din:70121:2012:MsgBody', 'SessionSetupReq'), _d26, _e26),
+    (('urn:din:70121:2012:MsgBody', 'SessionSetupRes'), _d27, _e27),
+    (('urn:din:70121:2012:MsgBody', 'SessionStopReq'), _d46, _e46),
+    (('urn:din:70121:2012:MsgBody', 'SessionStopRes'), _d47, _e47),
+    (('urn:din:70121:2012:MsgDataTypes', 'SigMeterReading'), _dw44, _ew44),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d60, _e60),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d64, _e64),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d77, _e77),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d78, _e78),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d61, _e61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d62, _e62),
+    (('urn:din:70121:2012:MsgDataTypes', 'SubCertificates'), _d91, _e91),
+    (('urn:din:70121:2012:MsgDataTypes', 'TMeter'), _dw29, _ew29),
+    (('urn:din:70121:2012:MsgDataTypes', 'TimeInterval'), _d11, _e11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d67, _e67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d66, _e66),
+    (('urn:din:70121:2012:MsgDataTypes', 'Unit'), _dw52, _ew52),
+    (('urn:din:70121:2012:MsgDef', 'V2G_Message'), _d3, _e3),
+    (('urn:din:70121:2012:MsgDataTypes', 'Value'), _dw22, _ew22),
+    (('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq'), _d58, _e58),
+    (('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes'), _d59, _e59),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d72, _e72),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'), _d81, _e81),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), _dw15, _ew15),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'XPath'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Y'), _dw13, _ew13),
+    (('urn:din:70121:2012:MsgDataTypes', 'amount'), _dw1, _ew1),
+    (('urn:din:70121:2012:MsgDataTypes', 'amountMultiplier'), _dw37, _ew37),
+    (('urn:din:70121:2012:MsgDataTypes', 'boolValue'), _dw26, _ew26),
+    (('urn:din:70121:2012:MsgDataTypes', 'byteValue'), _dw50, _ew50),
+    (('urn:din:70121:2012:MsgDataTypes', 'costKind'), _dw36, _ew36),
+    (('urn:din:70121:2012:MsgDataTypes', 'duration'), _dw1, _ew1),
+    (('urn:din:70121:2012:MsgDataTypes', 'intValue'), _dw51, _ew51),
+    (('urn:din:70121:2012:MsgDataTypes', 'physicalValue'), _d84, _e84),
+    (('urn:din:70121:2012:MsgDataTypes', 'shortValue'), _dw22, _ew22),
+    (('urn:din:70121:2012:MsgDataTypes', 'start'), _dw1, _ew1),
+    (('urn:din:70121:2012:MsgDataTypes', 'startValue'), _dw1, _ew1),
+    (('urn:din:70121:2012:MsgDataTypes', 'stringValue'), _dw6, _ew6),
 )
 FRAG_ATTRS: tuple[Any, ...] = (
-    (('', 'Algorithm'), lambda r: r.string(), _s3),
-    (('', 'Encoding'), lambda r: r.string(), _s3),
+    (('', 'Algorithm'), lambda r: r.string(), _s5),
+    (('', 'Encoding'), lambda r: r.string(), _s5),
     (('', 'Id'), None, None),
-    (('', 'MimeType'), lambda r: r.string(), _s5),
-    (('', 'Name'), lambda r: r.string(), _s5),
-    (('', 'Target'), lambda r: r.string(), _s3),
-    (('', 'Type'), lambda r: r.string(), _s3),
-    (('', 'URI'), lambda r: r.string(), _s3),
-    (('', 'ValueType'), lambda r: _V43[r.bits(3)], _s43),
+    (('', 'MimeType'), lambda r: r.string(), _s6),
+    (('', 'Name'), lambda r: r.string(), _s6),
+    (('', 'Target'), lambda r: r.string(), _s5),
+    (('', 'Type'), lambda r: r.string(), _s5),
+    (('', 'URI'), lambda r: r.string(), _s5),
+    (('', 'ValueType'), lambda r: _V49[r.bits(3)], _s49),
 )
 GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}
 DOC_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(DOC)}
 FRAG_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(FRAG)}
 TYPES: dict[Any, Any] = {
-    ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d60,
-    ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw6,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValueType'): _d76,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethodType'): _d65,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DigestValueType'): _dw4,
-    ('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLengthType'): _dw7,
-    ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfoType'): _d66,
-    ('http://www.w3.org/2000/09/xmldsig#', 'KeyValueType'): _d67,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ManifestType'): _d73,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ObjectType'): _d72,
-    ('http://www.w3.org/2000/09/xmldsig#', 'PGPDataType'): _d70,
-    ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValueType'): _d77,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ReferenceType'): _d62,
-    ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethodType'): _d68,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SPKIDataType'): _d71,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethodType'): _d61,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertiesType'): _d74,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertyType'): _d75,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureType'): _d57,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValueType'): _d58,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfoType'): _d59,
-    ('http://www.w3.org/2000/09/xmldsig#', 'TransformType'): _d64,
-    ('http://www.w3.org/2000/09/xmldsig#', 'TransformsType'): _d63,
-    ('http://www.w3.org/2000/09/xmldsig#', 'X509DataType'): _d69,
-    ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerialType'): _d78,
-    ('urn:din:70121:2012:MsgBody', 'CableCheckReqType'): _d49,
-    ('urn:din:70121:2012:MsgBody', 'CableCheckResType'): _d50,
-    ('urn:din:70121:2012:MsgBody', 'CertificateInstallationReqType'): _d47,
-    ('urn:din:70121:2012:MsgBody', 'CertificateInstallationResType'): _d48,
-    ('urn:din:70121:2012:MsgBody', 'CertificateUpdateReqType'): _d45,
-    ('urn:din:70121:2012:MsgBody', 'CertificateUpdateResType'): _d46,
-    ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReqType'): _d35,
-    ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryResType'): _d36,
-    ('urn:din:70121:2012:MsgBody', 'ChargingStatusReqType'): _d39,
-    ('urn:din:70121:2012:MsgBody', 'ChargingStatusResType'): _d40,
-    ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReqType'): _d33,
-    ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationResType'): _d34,
-    ('urn:din:70121:2012:MsgBody', 'CurrentDemandReqType'): _d53,
-    ('urn:din:70121:2012:MsgBody', 'CurrentDemandResType'): _d54,
-    ('urn:din:70121:2012:MsgBody', 'MeteringReceiptReqType'): _d41,
-    ('urn:din:70121:2012:MsgBody', 'MeteringReceiptResType'): _d42,
-    ('urn:din:70121:2012:MsgBody', 'PaymentDetailsReqType'): _d31,
-    ('urn:din:70121:2012:MsgBody', 'PaymentDetailsResType'): _d32,
-    ('urn:din:70121:2012:MsgBody', 'PowerDeliveryReqType'): _d37,
-    ('urn:din:70121:2012:MsgBody', 'PowerDeliveryResType'): _d38,
-    ('urn:din:70121:2012:MsgBody', 'PreChargeReqType'): _d51,
-    ('urn:din:70121:2012:MsgBody', 'PreChargeResType'): _d52,
-    ('urn:din:70121:2012:MsgBody', 'ServiceDetailReqType'): _d27,
-    ('urn:din:70121:2012:MsgBody', 'ServiceDetailResType'): _d28,
-    ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReqType'): _d25,
-    ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryResType'): _d26,
-    ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReqType'): _d29,
-    ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionResType'): _d30,
-    ('urn:din:70121:2012:MsgBody', 'SessionSetupReqType'): _d23,
-    ('urn:din:70121:2012:MsgBody', 'SessionSetupResType'): _d24,
-    ('urn:din:70121:2012:MsgBody', 'SessionStopResType'): _d44,
-    ('urn:din:70121:2012:MsgBody', 'SessionStopType'): _d43,
-    ('urn:din:70121:2012:MsgBody', 'WeldingDetectionReqType'): _d55,
-    ('urn:din:70121:2012:MsgBody', 'WeldingDetectionResType'): _d56,
-    ('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameterType'): _d16,
-    ('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParameterType'): _d19,
-    ('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatusType'): _d11,
-    ('urn:din:70121:2012:MsgDataTypes', 'CertificateChainType'): _d80,
-    ('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileType'): _d83,
-    ('urn:din:70121:2012:MsgDataTypes', 'ConsumptionCostType'): _d95,
-    ('urn:din:70121:2012:MsgDataTypes', 'CostType'): _d90,
-    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVChargeParameterType'): _d17,
-    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVErrorCodeType'): _dw35,
-    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameterType'): _d22,
-    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEChargeParameterType'): _d20,
-    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatusCodeType'): _dw34,
-    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatusType'): _d13,
-    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVStatusType'): _d14,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVChargeParameterType'): _d15,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameterType'): _d21,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVRequestedEnergyTransferType'): _dw16,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVSEChargeParameterType'): _d18,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVSENotificationType'): _dw29,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVSEProcessingType'): _dw10,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVSEStatusType'): _d10,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVSESupportedEnergyTransferType'): _dw49,
-    ('urn:din:70121:2012:MsgDataTypes', 'EVStatusType'): _d12,
-    ('urn:din:70121:2012:MsgDataTypes', 'EntryType'): _d5,
-    ('urn:din:70121:2012:MsgDataTypes', 'IntervalType'): _d8,
-    ('urn:din:70121:2012:MsgDataTypes', 'ListOfRootCertificateIDsType'): _d79,
-    ('urn:din:70121:2012:MsgDataTypes', 'MeterInfoType'): _d82,
-    ('urn:din:70121:2012:MsgDataTypes', 'NotificationType'): _d100,
-    ('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntryType'): _d7,
-    ('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleType'): _d93,
-    ('urn:din:70121:2012:MsgDataTypes', 'PMaxType'): _dw42,
-    ('urn:din:70121:2012:MsgDataTypes', 'ParameterSetType'): _d98,
-    ('urn:din:70121:2012:MsgDataTypes', 'ParameterType'): _d91,
-    ('urn:din:70121:2012:MsgDataTypes', 'PaymentOptionsType'): _d85,
-    ('urn:din:70121:2012:MsgDataTypes', 'PhysicalValueType'): _d81,
-    ('urn:din:70121:2012:MsgDataTypes', 'ProfileEntryType'): _d89,
-    ('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeIntervalType'): _d9,
-    ('urn:din:70121:2012:MsgDataTypes', 'SAIDType'): _dw18,
-    ('urn:din:70121:2012:MsgDataTypes', 'SAScheduleListType'): _d4,
-    ('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleType'): _d92,
-    ('urn:din:70121:2012:MsgDataTypes', 'SASchedulesType'): _d3,
-    ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntryType'): _d6,
-    ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffType'): _d94,
-    ('urn:din:70121:2012:MsgDataTypes', 'SelectedServiceListType'): _d87,
-    ('urn:din:70121:2012:MsgDataTypes', 'SelectedServiceType'): _d96,
-    ('urn:din:70121:2012:MsgDataTypes', 'ServiceChargeType'): _d2,
-    ('urn:din:70121:2012:MsgDataTypes', 'ServiceParameterListType'): _d84,
-    ('urn:din:70121:2012:MsgDataTypes', 'ServiceTagListType'): _d86,
-    ('urn:din:70121:2012:MsgDataTypes', 'ServiceTagType'): _d97,
-    ('urn:din:70121:2012:MsgDataTypes', 'ServiceType'): _d99,
-    ('urn:din:70121:2012:MsgDataTypes', 'SubCertificatesType'): _d88,
-    ('urn:din:70121:2012:MsgDataTypes', 'certificateType'): _dw11,
-    ('urn:din:70121:2012:MsgDataTypes', 'contractIDType'): _dw14,
-    ('urn:din:70121:2012:MsgDataTypes', 'costKindType'): _dw30,
-    ('urn:din:70121:2012:MsgDataTypes', 'dHParamsType'): _dw12,
-    ('urn:din:70121:2012:MsgDataTypes', 'evccIDType'): _dw27,
-    ('urn:din:70121:2012:MsgDataTypes', 'evseIDType'): _dw17,
-    ('urn:din:70121:2012:MsgDataTypes', 'faultCodeType'): _dw40,
-    ('urn:din:70121:2012:MsgDataTypes', 'faultMsgType'): _dw41,
-    ('urn:din:70121:2012:MsgDataTypes', 'genChallengeType'): _dw20,
-    ('urn:din:70121:2012:MsgDataTypes', 'isolationLevelType'): _dw33,
-    ('urn:din:70121:2012:MsgDataTypes', 'meterIDType'): _dw37,
-    ('urn:din:70121:2012:MsgDataTypes', 'meterStatusType'): _dw39,
-    ('urn:din:70121:2012:MsgDataTypes', 'paymentOptionType'): _dw26,
-    ('urn:din:70121:2012:MsgDataTypes', 'percentValueType'): _dw32,
-    ('urn:din:70121:2012:MsgDataTypes', 'privateKeyType'): _dw13,
-    ('urn:din:70121:2012:MsgDataTypes', 'responseCodeType'): _dw9,
-    ('urn:din:70121:2012:MsgDataTypes', 'rootCertificateIDType'): _dw36,
-    ('urn:din:70121:2012:MsgDataTypes', 'serviceCategoryType'): _dw25,
-    ('urn:din:70121:2012:MsgDataTypes', 'serviceIDType'): _dw23,
-    ('urn:din:70121:2012:MsgDataTypes', 'serviceNameType'): _dw50,
-    ('urn:din:70121:2012:MsgDataTypes', 'serviceScopeType'): _dw24,
-    ('urn:din:70121:2012:MsgDataTypes', 'sessionIDType'): _dw21,
-    ('urn:din:70121:2012:MsgDataTypes', 'sigMeterReadingType'): _dw38,
-    ('urn:din:70121:2012:MsgDataTypes', 'tariffDescriptionType'): _dw48,
-    ('urn:din:70121:2012:MsgDataTypes', 'unitMultiplierType'): _dw31,
-    ('urn:din:70121:2012:MsgDataTypes', 'unitSymbolType'): _dw46,
-    ('urn:din:70121:2012:MsgDataTypes', 'valueType'): _dw43,
-    ('urn:din:70121:2012:MsgDef', 'BodyBaseType'): _d1,
-    ('urn:din:70121:2012:MsgDef', 'BodyType'): _d102,
-    ('urn:din:70121:2012:MsgHeader', 'MessageHeaderType'): _d101,
+    ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d63,
+    ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw13,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValueType'): _d79,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethodType'): _d68,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DigestValueType'): _dw12,
+    ('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLengthType'): _dw14,
+    ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfoType'): _d69,
+    ('http://www.w3.org/2000/09/xmldsig#', 'KeyValueType'): _d70,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ManifestType'): _d76,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ObjectType'): _d75,
+    ('http://www.w3.org/2000/09/xmldsig#', 'PGPDataType'): _d73,
+    ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValueType'): _d80,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ReferenceType'): _d65,
+    ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethodType'): _d71,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SPKIDataType'): _d74,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethodType'): _d64,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertiesType'): _d77,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertyType'): _d78,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureType'): _d60,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValueType'): _d61,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfoType'): _d62,
+    ('http://www.w3.org/2000/09/xmldsig#', 'TransformType'): _d67,
+    ('http://www.w3.org/2000/09/xmldsig#', 'TransformsType'): _d66,
+    ('http://www.w3.org/2000/09/xmldsig#', 'X509DataType'): _d72,
+    ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerialType'): _d81,
+    ('urn:din:70121:2012:MsgBody', 'CableCheckReqType'): _d52,
+    ('urn:din:70121:2012:MsgBody', 'CableCheckResType'): _d53,
+    ('urn:din:70121:2012:MsgBody', 'CertificateInstallationReqType'): _d50,
+    ('urn:din:70121:2012:MsgBody', 'CertificateInstallationResType'): _d51,
+    ('urn:din:70121:2012:MsgBody', 'CertificateUpdateReqType'): _d48,
+    ('urn:din:70121:2012:MsgBody', 'CertificateUpdateResType'): _d49,
+    ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReqType'): _d38,
+    ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryResType'): _d39,
+    ('urn:din:70121:2012:MsgBody', 'ChargingStatusReqType'): _d42,
+    ('urn:din:70121:2012:MsgBody', 'ChargingStatusResType'): _d43,
+    ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReqType'): _d36,
+    ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationResType'): _d37,
+    ('urn:din:70121:2012:MsgBody', 'CurrentDemandReqType'): _d56,
+    ('urn:din:70121:2012:MsgBody', 'CurrentDemandResType'): _d57,
+    ('urn:din:70121:2012:MsgBody', 'MeteringReceiptReqType'): _d44,
+    ('urn:din:70121:2012:MsgBody', 'MeteringReceiptResType'): _d45,
+    ('urn:din:70121:2012:MsgBody', 'PaymentDetailsReqType'): _d34,
+    ('urn:din:70121:2012:MsgBody', 'PaymentDetailsResType'): _d35,
+    ('urn:din:70121:2012:MsgBody', 'PowerDeliveryReqType'): _d40,
+    ('urn:din:70121:2012:MsgBody', 'PowerDeliveryResType'): _d41,
+    ('urn:din:70121:2012:MsgBody', 'PreChargeReqType'): _d54,
+    ('urn:din:70121:2012:MsgBody', 'PreChargeResType'): _d55,
+    ('urn:din:70121:2012:MsgBody', 'ServiceDetailReqType'): _d30,
+    ('urn:din:70121:2012:MsgBody', 'ServiceDetailResType'): _d31,
+    ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReqType'): _d28,
+    ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryResType'): _d29,
+    ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReqType'): _d32,
+    ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionResType'): _d33,
+    ('urn:din:70121:2012:MsgBody', 'SessionSetupReqType'): _d26,
+    ('urn:din:70121:2012:MsgBody', 'SessionSetupResType'): _d27,
+    ('urn:din:70121:2012:MsgBody', 'SessionStopResType'): _d47,
+    ('urn:din:70121:2012:MsgBody', 'SessionStopType'): _d46,
+    ('urn:din:70121:2012:MsgBody', 'WeldingDetectionReqType'): _d58,
+    ('urn:din:70121:2012:MsgBody', 'WeldingDetectionResType'): _d59,
+    ('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameterType'): _d19,
+    ('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEChargeParameterType'): _d22,
+    ('urn:din:70121:2012:MsgDataTypes', 'AC_EVSEStatusType'): _d14,
+    ('urn:din:70121:2012:MsgDataTypes', 'CertificateChainType'): _d83,
+    ('urn:din:70121:2012:MsgDataTypes', 'ChargingProfileType'): _d86,
+    ('urn:din:70121:2012:MsgDataTypes', 'ConsumptionCostType'): _d98,
+    ('urn:din:70121:2012:MsgDataTypes', 'CostType'): _d93,
+    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVChargeParameterType'): _d20,
+    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVErrorCodeType'): _dw41,
+    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVPowerDeliveryParameterType'): _d25,
+    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEChargeParameterType'): _d23,
+    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatusCodeType'): _dw40,
+    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVSEStatusType'): _d16,
+    ('urn:din:70121:2012:MsgDataTypes', 'DC_EVStatusType'): _d17,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVChargeParameterType'): _d18,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVPowerDeliveryParameterType'): _d24,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVRequestedEnergyTransferType'): _dw23,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVSEChargeParameterType'): _d21,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVSENotificationType'): _dw35,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVSEProcessingType'): _dw17,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVSEStatusType'): _d13,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVSESupportedEnergyTransferType'): _dw54,
+    ('urn:din:70121:2012:MsgDataTypes', 'EVStatusType'): _d15,
+    ('urn:din:70121:2012:MsgDataTypes', 'EntryType'): _d8,
+    ('urn:din:70121:2012:MsgDataTypes', 'IntervalType'): _d11,
+    ('urn:din:70121:2012:MsgDataTypes', 'ListOfRootCertificateIDsType'): _d82,
+    ('urn:din:70121:2012:MsgDataTypes', 'MeterInfoType'): _d85,
+    ('urn:din:70121:2012:MsgDataTypes', 'NotificationType'): _d103,
+    ('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleEntryType'): _d10,
+    ('urn:din:70121:2012:MsgDataTypes', 'PMaxScheduleType'): _d96,
+    ('urn:din:70121:2012:MsgDataTypes', 'PMaxType'): _dw48,
+    ('urn:din:70121:2012:MsgDataTypes', 'ParameterSetType'): _d101,
+    ('urn:din:70121:2012:MsgDataTypes', 'ParameterType'): _d94,
+    ('urn:din:70121:2012:MsgDataTypes', 'PaymentOptionsType'): _d88,
+    ('urn:din:70121:2012:MsgDataTypes', 'PhysicalValueType'): _d84,
+    ('urn:din:70121:2012:MsgDataTypes', 'ProfileEntryType'): _d92,
+    ('urn:din:70121:2012:MsgDataTypes', 'RelativeTimeIntervalType'): _d12,
+    ('urn:din:70121:2012:MsgDataTypes', 'SAIDType'): _dw25,
+    ('urn:din:70121:2012:MsgDataTypes', 'SAScheduleListType'): _d7,
+    ('urn:din:70121:2012:MsgDataTypes', 'SAScheduleTupleType'): _d95,
+    ('urn:din:70121:2012:MsgDataTypes', 'SASchedulesType'): _d6,
+    ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffEntryType'): _d9,
+    ('urn:din:70121:2012:MsgDataTypes', 'SalesTariffType'): _d97,
+    ('urn:din:70121:2012:MsgDataTypes', 'SelectedServiceListType'): _d90,
+    ('urn:din:70121:2012:MsgDataTypes', 'SelectedServiceType'): _d99,
+    ('urn:din:70121:2012:MsgDataTypes', 'ServiceChargeType'): _d5,
+    ('urn:din:70121:2012:MsgDataTypes', 'ServiceParameterListType'): _d87,
+    ('urn:din:70121:2012:MsgDataTypes', 'ServiceTagListType'): _d89,
+    ('urn:din:70121:2012:MsgDataTypes', 'ServiceTagType'): _d100,
+    ('urn:din:70121:2012:MsgDataTypes', 'ServiceType'): _d102,
+    ('urn:din:70121:2012:MsgDataTypes', 'SubCertificatesType'): _d91,
+    ('urn:din:70121:2012:MsgDataTypes', 'certificateType'): _dw18,
+    ('urn:din:70121:2012:MsgDataTypes', 'contractIDType'): _dw21,
+    ('urn:din:70121:2012:MsgDataTypes', 'costKindType'): _dw36,
+    ('urn:din:70121:2012:MsgDataTypes', 'dHParamsType'): _dw19,
+    ('urn:din:70121:2012:MsgDataTypes', 'evccIDType'): _dw34,
+    ('urn:din:70121:2012:MsgDataTypes', 'evseIDType'): _dw24,
+    ('urn:din:70121:2012:MsgDataTypes', 'faultCodeType'): _dw46,
+    ('urn:din:70121:2012:MsgDataTypes', 'faultMsgType'): _dw47,
+    ('urn:din:70121:2012:MsgDataTypes', 'genChallengeType'): _dw27,
+    ('urn:din:70121:2012:MsgDataTypes', 'isolationLevelType'): _dw39,
+    ('urn:din:70121:2012:MsgDataTypes', 'meterIDType'): _dw43,
+    ('urn:din:70121:2012:MsgDataTypes', 'meterStatusType'): _dw45,
+    ('urn:din:70121:2012:MsgDataTypes', 'paymentOptionType'): _dw33,
+    ('urn:din:70121:2012:MsgDataTypes', 'percentValueType'): _dw38,
+    ('urn:din:70121:2012:MsgDataTypes', 'privateKeyType'): _dw20,
+    ('urn:din:70121:2012:MsgDataTypes', 'responseCodeType'): _dw16,
+    ('urn:din:70121:2012:MsgDataTypes', 'rootCertificateIDType'): _dw42,
+    ('urn:din:70121:2012:MsgDataTypes', 'serviceCategoryType'): _dw32,
+    ('urn:din:70121:2012:MsgDataTypes', 'serviceIDType'): _dw30,
+    ('urn:din:70121:2012:MsgDataTypes', 'serviceNameType'): _dw55,
+    ('urn:din:70121:2012:MsgDataTypes', 'serviceScopeType'): _dw31,
+    ('urn:din:70121:2012:MsgDataTypes', 'sessionIDType'): _dw28,
+    ('urn:din:70121:2012:MsgDataTypes', 'sigMeterReadingType'): _dw44,
+    ('urn:din:70121:2012:MsgDataTypes', 'tariffDescriptionType'): _dw53,
+    ('urn:din:70121:2012:MsgDataTypes', 'unitMultiplierType'): _dw37,
+    ('urn:din:70121:2012:MsgDataTypes', 'unitSymbolType'): _dw52,
+    ('urn:din:70121:2012:MsgDataTypes', 'valueType'): _dw49,
+    ('urn:din:70121:2012:MsgDef', 'BodyBaseType'): _d4,
+    ('urn:din:70121:2012:MsgDef', 'BodyType'): _d105,
+    ('urn:din:70121:2012:MsgHeader', 'MessageHeaderType'): _d104,
 }
 ELEMENT_SPECS: dict[Any, Any] = {
     ('urn:din:70121:2012:MsgDataTypes', 'AC_EVChargeParameter'): 'class:AC_EVChargeParameterType',
@@ -41995,6 +29032,134 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'MessageHeaderType': ((), ('seq', 1, 1, (('el', 'session_id', 1, 1, (('s', ('hexBinary', None, None, None, None, 8, None), ('urn:din:70121:2012:MsgHeader', 'SessionID')),)), ('el', 'notification', 0, 1, (('c', 'NotificationType', ('urn:din:70121:2012:MsgHeader', 'Notification')),)), ('el', 'signature', 0, 1, (('c', 'SignatureType', ('http://www.w3.org/2000/09/xmldsig#', 'Signature')),)))), None),
     'BodyType': ((), ('seq', 1, 1, (('el', 'body_element', 0, 1, (('c', 'CableCheckReqType', ('urn:din:70121:2012:MsgBody', 'CableCheckReq')), ('c', 'CableCheckResType', ('urn:din:70121:2012:MsgBody', 'CableCheckRes')), ('c', 'CertificateInstallationReqType', ('urn:din:70121:2012:MsgBody', 'CertificateInstallationReq')), ('c', 'CertificateInstallationResType', ('urn:din:70121:2012:MsgBody', 'CertificateInstallationRes')), ('c', 'CertificateUpdateReqType', ('urn:din:70121:2012:MsgBody', 'CertificateUpdateReq')), ('c', 'CertificateUpdateResType', ('urn:din:70121:2012:MsgBody', 'CertificateUpdateRes')), ('c', 'ChargeParameterDiscoveryReqType', ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryReq')), ('c', 'ChargeParameterDiscoveryResType', ('urn:din:70121:2012:MsgBody', 'ChargeParameterDiscoveryRes')), ('c', 'ChargingStatusReqType', ('urn:din:70121:2012:MsgBody', 'ChargingStatusReq')), ('c', 'ChargingStatusResType', ('urn:din:70121:2012:MsgBody', 'ChargingStatusRes')), ('c', 'ContractAuthenticationReqType', ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationReq')), ('c', 'ContractAuthenticationResType', ('urn:din:70121:2012:MsgBody', 'ContractAuthenticationRes')), ('c', 'CurrentDemandReqType', ('urn:din:70121:2012:MsgBody', 'CurrentDemandReq')), ('c', 'CurrentDemandResType', ('urn:din:70121:2012:MsgBody', 'CurrentDemandRes')), ('c', 'MeteringReceiptReqType', ('urn:din:70121:2012:MsgBody', 'MeteringReceiptReq')), ('c', 'MeteringReceiptResType', ('urn:din:70121:2012:MsgBody', 'MeteringReceiptRes')), ('c', 'PaymentDetailsReqType', ('urn:din:70121:2012:MsgBody', 'PaymentDetailsReq')), ('c', 'PaymentDetailsResType', ('urn:din:70121:2012:MsgBody', 'PaymentDetailsRes')), ('c', 'PowerDeliveryReqType', ('urn:din:70121:2012:MsgBody', 'PowerDeliveryReq')), ('c', 'PowerDeliveryResType', ('urn:din:70121:2012:MsgBody', 'PowerDeliveryRes')), ('c', 'PreChargeReqType', ('urn:din:70121:2012:MsgBody', 'PreChargeReq')), ('c', 'PreChargeResType', ('urn:din:70121:2012:MsgBody', 'PreChargeRes')), ('c', 'ServiceDetailReqType', ('urn:din:70121:2012:MsgBody', 'ServiceDetailReq')), ('c', 'ServiceDetailResType', ('urn:din:70121:2012:MsgBody', 'ServiceDetailRes')), ('c', 'ServiceDiscoveryReqType', ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryReq')), ('c', 'ServiceDiscoveryResType', ('urn:din:70121:2012:MsgBody', 'ServiceDiscoveryRes')), ('c', 'ServicePaymentSelectionReqType', ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionReq')), ('c', 'ServicePaymentSelectionResType', ('urn:din:70121:2012:MsgBody', 'ServicePaymentSelectionRes')), ('c', 'SessionSetupReqType', ('urn:din:70121:2012:MsgBody', 'SessionSetupReq')), ('c', 'SessionSetupResType', ('urn:din:70121:2012:MsgBody', 'SessionSetupRes')), ('c', 'SessionStopType', ('urn:din:70121:2012:MsgBody', 'SessionStopReq')), ('c', 'SessionStopResType', ('urn:din:70121:2012:MsgBody', 'SessionStopRes')), ('c', 'WeldingDetectionReqType', ('urn:din:70121:2012:MsgBody', 'WeldingDetectionReq')), ('c', 'WeldingDetectionResType', ('urn:din:70121:2012:MsgBody', 'WeldingDetectionRes')))),)), None),
 }
+CLASSES: dict[str, type] = {
+    'CostKindType': CostKindType,
+    'DC_EVErrorCodeType': DC_EVErrorCodeType,
+    'DC_EVSEStatusCodeType': DC_EVSEStatusCodeType,
+    'EVRequestedEnergyTransferType': EVRequestedEnergyTransferType,
+    'EVSENotificationType': EVSENotificationType,
+    'EVSEProcessingType': EVSEProcessingType,
+    'EVSESupportedEnergyTransferType': EVSESupportedEnergyTransferType,
+    'FaultCodeType': FaultCodeType,
+    'IsolationLevelType': IsolationLevelType,
+    'PaymentOptionType': PaymentOptionType,
+    'ResponseCodeType': ResponseCodeType,
+    'ServiceCategoryType': ServiceCategoryType,
+    'UnitSymbolType': UnitSymbolType,
+    'ValueType': ValueType,
+    'AC_EVChargeParameterType': AC_EVChargeParameterType,
+    'AC_EVSEChargeParameterType': AC_EVSEChargeParameterType,
+    'AC_EVSEStatusType': AC_EVSEStatusType,
+    'BodyBaseType': BodyBaseType,
+    'BodyType': BodyType,
+    'CableCheckReqType': CableCheckReqType,
+    'CableCheckResType': CableCheckResType,
+    'CanonicalizationMethodType': CanonicalizationMethodType,
+    'CertificateChainType': CertificateChainType,
+    'CertificateInstallationReqType': CertificateInstallationReqType,
+    'CertificateInstallationResType': CertificateInstallationResType,
+    'CertificateUpdateReqType': CertificateUpdateReqType,
+    'CertificateUpdateResType': CertificateUpdateResType,
+    'ChargeParameterDiscoveryReqType': ChargeParameterDiscoveryReqType,
+    'ChargeParameterDiscoveryResType': ChargeParameterDiscoveryResType,
+    'ChargingProfileType': ChargingProfileType,
+    'ChargingStatusReqType': ChargingStatusReqType,
+    'ChargingStatusResType': ChargingStatusResType,
+    'ConsumptionCostType': ConsumptionCostType,
+    'ContractAuthenticationReqType': ContractAuthenticationReqType,
+    'ContractAuthenticationResType': ContractAuthenticationResType,
+    'CostType': CostType,
+    'CurrentDemandReqType': CurrentDemandReqType,
+    'CurrentDemandResType': CurrentDemandResType,
+    'DC_EVChargeParameterType': DC_EVChargeParameterType,
+    'DC_EVPowerDeliveryParameterType': DC_EVPowerDeliveryParameterType,
+    'DC_EVSEChargeParameterType': DC_EVSEChargeParameterType,
+    'DC_EVSEStatusType': DC_EVSEStatusType,
+    'DC_EVStatusType': DC_EVStatusType,
+    'DSAKeyValueType': DSAKeyValueType,
+    'DigestMethodType': DigestMethodType,
+    'EVChargeParameterType': EVChargeParameterType,
+    'EVPowerDeliveryParameterType': EVPowerDeliveryParameterType,
+    'EVSEChargeParameterType': EVSEChargeParameterType,
+    'EVSEStatusType': EVSEStatusType,
+    'EVStatusType': EVStatusType,
+    'EntryType': EntryType,
+    'IntervalType': IntervalType,
+    'KeyInfoType': KeyInfoType,
+    'KeyValueType': KeyValueType,
+    'ListOfRootCertificateIDsType': ListOfRootCertificateIDsType,
+    'ManifestType': ManifestType,
+    'MessageHeaderType': MessageHeaderType,
+    'MeterInfoType': MeterInfoType,
+    'MeteringReceiptReqType': MeteringReceiptReqType,
+    'MeteringReceiptResType': MeteringReceiptResType,
+    'NotificationType': NotificationType,
+    'ObjectType': ObjectType,
+    'PGPDataType': PGPDataType,
+    'PMaxScheduleEntryType': PMaxScheduleEntryType,
+    'PMaxScheduleType': PMaxScheduleType,
+    'ParameterSetType': ParameterSetType,
+    'ParameterType': ParameterType,
+    'PaymentDetailsReqType': PaymentDetailsReqType,
+    'PaymentDetailsResType': PaymentDetailsResType,
+    'PaymentOptionsType': PaymentOptionsType,
+    'PhysicalValueType': PhysicalValueType,
+    'PowerDeliveryReqType': PowerDeliveryReqType,
+    'PowerDeliveryResType': PowerDeliveryResType,
+    'PreChargeReqType': PreChargeReqType,
+    'PreChargeResType': PreChargeResType,
+    'ProfileEntryType': ProfileEntryType,
+    'RSAKeyValueType': RSAKeyValueType,
+    'ReferenceType': ReferenceType,
+    'RelativeTimeIntervalType': RelativeTimeIntervalType,
+    'RetrievalMethodType': RetrievalMethodType,
+    'SAScheduleListType': SAScheduleListType,
+    'SAScheduleTupleType': SAScheduleTupleType,
+    'SASchedulesType': SASchedulesType,
+    'SPKIDataType': SPKIDataType,
+    'SalesTariffEntryType': SalesTariffEntryType,
+    'SalesTariffType': SalesTariffType,
+    'SelectedServiceListType': SelectedServiceListType,
+    'SelectedServiceType': SelectedServiceType,
+    'ServiceChargeType': ServiceChargeType,
+    'ServiceDetailReqType': ServiceDetailReqType,
+    'ServiceDetailResType': ServiceDetailResType,
+    'ServiceDiscoveryReqType': ServiceDiscoveryReqType,
+    'ServiceDiscoveryResType': ServiceDiscoveryResType,
+    'ServiceParameterListType': ServiceParameterListType,
+    'ServicePaymentSelectionReqType': ServicePaymentSelectionReqType,
+    'ServicePaymentSelectionResType': ServicePaymentSelectionResType,
+    'ServiceTagListType': ServiceTagListType,
+    'ServiceTagType': ServiceTagType,
+    'ServiceType': ServiceType,
+    'SessionSetupReqType': SessionSetupReqType,
+    'SessionSetupResType': SessionSetupResType,
+    'SessionStopResType': SessionStopResType,
+    'SessionStopType': SessionStopType,
+    'SignatureMethodType': SignatureMethodType,
+    'SignaturePropertiesType': SignaturePropertiesType,
+    'SignaturePropertyType': SignaturePropertyType,
+    'SignatureType': SignatureType,
+    'SignatureValueType': SignatureValueType,
+    'SignedInfoType': SignedInfoType,
+    'SubCertificatesType': SubCertificatesType,
+    'TransformType': TransformType,
+    'TransformsType': TransformsType,
+    'V2G_Message': V2G_Message,
+    'WeldingDetectionReqType': WeldingDetectionReqType,
+    'WeldingDetectionResType': WeldingDetectionResType,
+    'X509DataType': X509DataType,
+    'X509IssuerSerialType': X509IssuerSerialType,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
+MESSAGE_TYPES: tuple[type, ...] = (BodyBaseType, V2G_Message, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = BodyBaseType | V2G_Message
 
 __all__ = [
     'CostKindType',
@@ -42114,4 +29279,24 @@ __all__ = [
     'WeldingDetectionResType',
     'X509DataType',
     'X509IssuerSerialType',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'META_OF_TYPE',
+    'MODEL',
 ]

@@ -14,31 +14,44 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evcc.exi._runtime import _BYTE_MASKS as _BM
-from evcc.exi._runtime import Named as _Named
-from evcc.exi._runtime import Reader, Writer
-from evcc.exi._runtime import any_element as _any
-from evcc.exi._runtime import more as _more
-from evcc.exi._runtime import stuck as _stuck
-from evcc.exi._runtime import check_bin as _cb
-from evcc.exi._runtime import check_bool as _cbool
-from evcc.exi._runtime import check_int as _ci
-from evcc.exi._runtime import check_len as _cl
-from evcc.exi._runtime import check_str as _cs
-from evcc.exi._runtime import deviation as _dv
-from evcc.exi._runtime import enc_error as _err
-from evcc.exi._runtime import read_qname as _rq
-from evcc.exi._runtime import unexpected as _unexpected
+from evcc.exi._bits import _BYTE_MASKS as _BM
+from evcc.exi._nodes import Named as _Named
+from evcc.exi._bits import Reader, Writer
+from evcc.exi._wildcards import any_element as _any
+from evcc.exi._bits import more as _more
+from evcc.exi._facets import stuck as _stuck
+from evcc.exi._facets import check_bin as _cb
+from evcc.exi._facets import check_bool as _cbool
+from evcc.exi._facets import check_int as _ci
+from evcc.exi._facets import check_len as _cl
+from evcc.exi._facets import check_str as _cs
+from evcc.exi._deviations import deviation as _dv
+from evcc.exi._facets import enc_error as _err
+from evcc.exi._qnames import read_qname as _rq
+from evcc.exi._facets import unexpected as _unexpected
+from evcc.exi._generated.xmldsig_types import (
+    CanonicalizationMethodType, DSAKeyValueType, DigestMethodType, KeyInfoType, KeyValueType,
+    ManifestType, ObjectType, PGPDataType, RSAKeyValueType, ReferenceType, RetrievalMethodType,
+    SPKIDataType, SignatureMethodType, SignaturePropertiesType, SignaturePropertyType,
+    SignatureType, SignatureValueType, SignedInfoType, TransformType, TransformsType,
+    X509DataType, X509IssuerSerialType, _FN60, _FN61, _FN62, _FN63, _FN64, _FN65, _FN66, _FN67,
+    _FN68, _FN69, _FN70, _FN71, _FN72, _FN73, _FN74, _FN75, _FN76, _FN77, _FN78, _FN79, _FN80,
+    _FN81, _K63, _K64, _K67, _K68, _K69, _K70, _K72, _K73, _K74, _K75, _K78, _d60, _d61, _d62,
+    _d63, _d64, _d65, _d66, _d67, _d68, _d69, _d70, _d71, _d72, _d73, _d74, _d75, _d76, _d77,
+    _d78, _d79, _d80, _d81, _dw11, _dw12, _dw13, _dw14, _dw15, _dw6, _e60, _e61, _e62, _e63,
+    _e64, _e65, _e66, _e67, _e68, _e69, _e70, _e71, _e72, _e73, _e74, _e75, _e76, _e77, _e78,
+    _e79, _e80, _e81, _ew11, _ew12, _ew13, _ew14, _ew15, _ew6, _s10, _s11, _s12, _s13, _s14,
+    _s15, _s5, _s6,
+)
 
 _new: Any = object.__new__
 
 GRAMMAR = 'iso2'
 
-
 class ResponseCodeType(str, enum.Enum):
-    """Enumeration responseCodeType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}responseCodeType."""
 
     OK = 'OK'
     OK_NewSessionEstablished = 'OK_NewSessionEstablished'
@@ -68,22 +81,28 @@ class ResponseCodeType(str, enum.Enum):
     FAILED_CertificateRevoked = 'FAILED_CertificateRevoked'
 
 
-_V9 = tuple(ResponseCodeType)
-_I9: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
+_V59 = tuple(ResponseCodeType)
+
+
+_I59: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
+
 
 class EVSEProcessingType(str, enum.Enum):
-    """Enumeration EVSEProcessingType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}EVSEProcessingType."""
 
     Finished = 'Finished'
     Ongoing = 'Ongoing'
     Ongoing_WaitingForCustomerInteraction = 'Ongoing_WaitingForCustomerInteraction'
 
 
-_V10 = tuple(EVSEProcessingType)
-_I10: dict[Any, int] = {m.value: k for k, m in enumerate(EVSEProcessingType)}
+_V60 = tuple(EVSEProcessingType)
+
+
+_I60: dict[Any, int] = {m.value: k for k, m in enumerate(EVSEProcessingType)}
+
 
 class EnergyTransferModeType(str, enum.Enum):
-    """Enumeration EnergyTransferModeType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}EnergyTransferModeType."""
 
     AC_single_phase_core = 'AC_single_phase_core'
     AC_three_phase_core = 'AC_three_phase_core'
@@ -93,32 +112,41 @@ class EnergyTransferModeType(str, enum.Enum):
     DC_unique = 'DC_unique'
 
 
-_V17 = tuple(EnergyTransferModeType)
-_I17: dict[Any, int] = {m.value: k for k, m in enumerate(EnergyTransferModeType)}
+_V65 = tuple(EnergyTransferModeType)
+
+
+_I65: dict[Any, int] = {m.value: k for k, m in enumerate(EnergyTransferModeType)}
+
 
 class PaymentOptionType(str, enum.Enum):
-    """Enumeration paymentOptionType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}paymentOptionType."""
 
     Contract = 'Contract'
     ExternalPayment = 'ExternalPayment'
 
 
-_V23 = tuple(PaymentOptionType)
-_I23: dict[Any, int] = {m.value: k for k, m in enumerate(PaymentOptionType)}
+_V69 = tuple(PaymentOptionType)
+
+
+_I69: dict[Any, int] = {m.value: k for k, m in enumerate(PaymentOptionType)}
+
 
 class ChargeProgressType(str, enum.Enum):
-    """Enumeration chargeProgressType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}chargeProgressType."""
 
     Start = 'Start'
     Stop = 'Stop'
     Renegotiate = 'Renegotiate'
 
 
-_V24 = tuple(ChargeProgressType)
-_I24: dict[Any, int] = {m.value: k for k, m in enumerate(ChargeProgressType)}
+_V70 = tuple(ChargeProgressType)
+
+
+_I70: dict[Any, int] = {m.value: k for k, m in enumerate(ChargeProgressType)}
+
 
 class ServiceCategoryType(str, enum.Enum):
-    """Enumeration serviceCategoryType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}serviceCategoryType."""
 
     EVCharging = 'EVCharging'
     Internet = 'Internet'
@@ -126,43 +154,55 @@ class ServiceCategoryType(str, enum.Enum):
     OtherCustom = 'OtherCustom'
 
 
-_V27 = tuple(ServiceCategoryType)
-_I27: dict[Any, int] = {m.value: k for k, m in enumerate(ServiceCategoryType)}
+_V73 = tuple(ServiceCategoryType)
+
+
+_I73: dict[Any, int] = {m.value: k for k, m in enumerate(ServiceCategoryType)}
+
 
 class ChargingSessionType(str, enum.Enum):
-    """Enumeration chargingSessionType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}chargingSessionType."""
 
     Terminate = 'Terminate'
     Pause = 'Pause'
 
 
-_V29 = tuple(ChargingSessionType)
-_I29: dict[Any, int] = {m.value: k for k, m in enumerate(ChargingSessionType)}
+_V75 = tuple(ChargingSessionType)
+
+
+_I75: dict[Any, int] = {m.value: k for k, m in enumerate(ChargingSessionType)}
+
 
 class EVSENotificationType(str, enum.Enum):
-    """Enumeration EVSENotificationType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}EVSENotificationType."""
 
     None_ = 'None'
     StopCharging = 'StopCharging'
     ReNegotiation = 'ReNegotiation'
 
 
-_V31 = tuple(EVSENotificationType)
-_I31: dict[Any, int] = {m.value: k for k, m in enumerate(EVSENotificationType)}
+_V76 = tuple(EVSENotificationType)
+
+
+_I76: dict[Any, int] = {m.value: k for k, m in enumerate(EVSENotificationType)}
+
 
 class CostKindType(str, enum.Enum):
-    """Enumeration costKindType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}costKindType."""
 
     relativePricePercentage = 'relativePricePercentage'
     RenewableGenerationPercentage = 'RenewableGenerationPercentage'
     CarbonDioxideEmission = 'CarbonDioxideEmission'
 
 
-_V33 = tuple(CostKindType)
-_I33: dict[Any, int] = {m.value: k for k, m in enumerate(CostKindType)}
+_V78 = tuple(CostKindType)
+
+
+_I78: dict[Any, int] = {m.value: k for k, m in enumerate(CostKindType)}
+
 
 class IsolationLevelType(str, enum.Enum):
-    """Enumeration isolationLevelType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}isolationLevelType."""
 
     Invalid = 'Invalid'
     Valid = 'Valid'
@@ -171,11 +211,14 @@ class IsolationLevelType(str, enum.Enum):
     No_IMD = 'No_IMD'
 
 
-_V36 = tuple(IsolationLevelType)
-_I36: dict[Any, int] = {m.value: k for k, m in enumerate(IsolationLevelType)}
+_V81 = tuple(IsolationLevelType)
+
+
+_I81: dict[Any, int] = {m.value: k for k, m in enumerate(IsolationLevelType)}
+
 
 class DC_EVSEStatusCodeType(str, enum.Enum):
-    """Enumeration DC_EVSEStatusCodeType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}DC_EVSEStatusCodeType."""
 
     EVSE_NotReady = 'EVSE_NotReady'
     EVSE_Ready = 'EVSE_Ready'
@@ -191,11 +234,14 @@ class DC_EVSEStatusCodeType(str, enum.Enum):
     Reserved_C = 'Reserved_C'
 
 
-_V37 = tuple(DC_EVSEStatusCodeType)
-_I37: dict[Any, int] = {m.value: k for k, m in enumerate(DC_EVSEStatusCodeType)}
+_V82 = tuple(DC_EVSEStatusCodeType)
+
+
+_I82: dict[Any, int] = {m.value: k for k, m in enumerate(DC_EVSEStatusCodeType)}
+
 
 class DC_EVErrorCodeType(str, enum.Enum):
-    """Enumeration DC_EVErrorCodeType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}DC_EVErrorCodeType."""
 
     NO_ERROR = 'NO_ERROR'
     FAILED_RESSTemperatureInhibit = 'FAILED_RESSTemperatureInhibit'
@@ -211,22 +257,28 @@ class DC_EVErrorCodeType(str, enum.Enum):
     NoData = 'NoData'
 
 
-_V38 = tuple(DC_EVErrorCodeType)
-_I38: dict[Any, int] = {m.value: k for k, m in enumerate(DC_EVErrorCodeType)}
+_V83 = tuple(DC_EVErrorCodeType)
+
+
+_I83: dict[Any, int] = {m.value: k for k, m in enumerate(DC_EVErrorCodeType)}
+
 
 class FaultCodeType(str, enum.Enum):
-    """Enumeration faultCodeType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}faultCodeType."""
 
     ParsingError = 'ParsingError'
     NoTLSRootCertificatAvailable = 'NoTLSRootCertificatAvailable'
     UnknownError = 'UnknownError'
 
 
-_V43 = tuple(FaultCodeType)
-_I43: dict[Any, int] = {m.value: k for k, m in enumerate(FaultCodeType)}
+_V88 = tuple(FaultCodeType)
+
+
+_I88: dict[Any, int] = {m.value: k for k, m in enumerate(FaultCodeType)}
+
 
 class UnitSymbolType(str, enum.Enum):
-    """Enumeration unitSymbolType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}unitSymbolType."""
 
     h = 'h'
     m = 'm'
@@ -237,11 +289,14 @@ class UnitSymbolType(str, enum.Enum):
     Wh = 'Wh'
 
 
-_V47 = tuple(UnitSymbolType)
-_I47: dict[Any, int] = {m.value: k for k, m in enumerate(UnitSymbolType)}
+_V90 = tuple(UnitSymbolType)
+
+
+_I90: dict[Any, int] = {m.value: k for k, m in enumerate(UnitSymbolType)}
+
 
 class ValueType(str, enum.Enum):
-    """Enumeration valueType."""
+    """Enumeration {urn:iso:15118:2:2013:MsgDataTypes}valueType."""
 
     bool = 'bool'
     byte = 'byte'
@@ -251,13 +306,15 @@ class ValueType(str, enum.Enum):
     string = 'string'
 
 
-_V54 = tuple(ValueType)
-_I54: dict[Any, int] = {m.value: k for k, m in enumerate(ValueType)}
+_V95 = tuple(ValueType)
+
+
+_I95: dict[Any, int] = {m.value: k for k, m in enumerate(ValueType)}
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class V2G_Message:
-    """Complex type anonymous type of V2G_Message."""
+    """Complex type {urn:iso:15118:2:2013:MsgDef}V2G_Message (anonymous type of the element)."""
 
     __slots__ = ('header', 'body')
 
@@ -737,494 +794,6 @@ class DC_EVPowerDeliveryParameterType:
         if not isinstance(other, DC_EVPowerDeliveryParameterType) or other.__class__ is not self.__class__:
             return NotImplemented
         return (self.dc_ev_status, self.bulk_charging_complete, self.charging_complete) == (other.dc_ev_status, other.bulk_charging_complete, other.charging_complete)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureType."""
-
-    __slots__ = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
-
-    id: str | None
-    signed_info: SignedInfoType
-    signature_value: SignatureValueType
-    key_info: KeyInfoType | None
-    object_: list[ObjectType]
-
-    def __init__(self, *, id: str | None = None, signed_info: SignedInfoType, signature_value: SignatureValueType, key_info: KeyInfoType | None = None, object_: list[ObjectType] | None = None) -> None:
-        self.id = id
-        self.signed_info = signed_info
-        self.signature_value = signature_value
-        self.key_info = key_info
-        self.object_ = [] if object_ is None else object_
-
-    def __repr__(self) -> str:
-        return f"SignatureType(id={self.id!r}, signed_info={self.signed_info!r}, signature_value={self.signature_value!r}, key_info={self.key_info!r}, object_={self.object_!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.signed_info, self.signature_value, self.key_info, self.object_) == (other.id, other.signed_info, other.signature_value, other.key_info, other.object_)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureValueType."""
-
-    __slots__ = ('id', 'value')
-
-    id: str | None
-    value: bytes
-
-    def __init__(self, *, id: str | None = None, value: bytes) -> None:
-        self.id = id
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"SignatureValueType(id={self.id!r}, value={self.value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.value) == (other.id, other.value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignedInfoType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignedInfoType."""
-
-    __slots__ = ('id', 'canonicalization_method', 'signature_method', 'reference')
-
-    id: str | None
-    canonicalization_method: CanonicalizationMethodType
-    signature_method: SignatureMethodType
-    reference: list[ReferenceType]
-
-    def __init__(self, *, id: str | None = None, canonicalization_method: CanonicalizationMethodType, signature_method: SignatureMethodType, reference: list[ReferenceType] | None = None) -> None:
-        self.id = id
-        self.canonicalization_method = canonicalization_method
-        self.signature_method = signature_method
-        self.reference = [] if reference is None else reference
-
-    def __repr__(self) -> str:
-        return f"SignedInfoType(id={self.id!r}, canonicalization_method={self.canonicalization_method!r}, signature_method={self.signature_method!r}, reference={self.reference!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignedInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.canonicalization_method, self.signature_method, self.reference) == (other.id, other.canonicalization_method, other.signature_method, other.reference)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class CanonicalizationMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"CanonicalizationMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CanonicalizationMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SignatureMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ReferenceType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ReferenceType."""
-
-    __slots__ = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
-
-    id: str | None
-    type_: str | None
-    uri: str | None
-    transforms: TransformsType | None
-    digest_method: DigestMethodType
-    digest_value: bytes
-
-    def __init__(self, *, id: str | None = None, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None, digest_method: DigestMethodType, digest_value: bytes) -> None:
-        self.id = id
-        self.type_ = type_
-        self.uri = uri
-        self.transforms = transforms
-        self.digest_method = digest_method
-        self.digest_value = digest_value
-
-    def __repr__(self) -> str:
-        return f"ReferenceType(id={self.id!r}, type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r}, digest_method={self.digest_method!r}, digest_value={self.digest_value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ReferenceType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.type_, self.uri, self.transforms, self.digest_method, self.digest_value) == (other.id, other.type_, other.uri, other.transforms, other.digest_method, other.digest_value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class TransformsType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformsType."""
-
-    __slots__ = ('transform',)
-
-    transform: list[TransformType]
-
-    def __init__(self, *, transform: list[TransformType] | None = None) -> None:
-        self.transform = [] if transform is None else transform
-
-    def __repr__(self) -> str:
-        return f"TransformsType(transform={self.transform!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TransformsType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.transform,) == (other.transform,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class TransformType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"TransformType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TransformType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DigestMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}DigestMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"DigestMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DigestMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class KeyInfoType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyInfoType."""
-
-    __slots__ = ('id', 'content')
-
-    id: str | None
-    content: list[Any]
-
-    def __init__(self, *, id: str | None = None, content: list[Any] | None = None) -> None:
-        self.id = id
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"KeyInfoType(id={self.id!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.content) == (other.id, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class KeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyValueType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"KeyValueType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RetrievalMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}RetrievalMethodType."""
-
-    __slots__ = ('type_', 'uri', 'transforms')
-
-    type_: str | None
-    uri: str | None
-    transforms: TransformsType | None
-
-    def __init__(self, *, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None) -> None:
-        self.type_ = type_
-        self.uri = uri
-        self.transforms = transforms
-
-    def __repr__(self) -> str:
-        return f"RetrievalMethodType(type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RetrievalMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.type_, self.uri, self.transforms) == (other.type_, other.uri, other.transforms)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class X509DataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}X509DataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"X509DataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, X509DataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class PGPDataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}PGPDataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"PGPDataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PGPDataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SPKIDataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SPKIDataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SPKIDataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SPKIDataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ObjectType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ObjectType."""
-
-    __slots__ = ('encoding', 'id', 'mime_type', 'content')
-
-    encoding: str | None
-    id: str | None
-    mime_type: str | None
-    content: list[Any]
-
-    def __init__(self, *, encoding: str | None = None, id: str | None = None, mime_type: str | None = None, content: list[Any] | None = None) -> None:
-        self.encoding = encoding
-        self.id = id
-        self.mime_type = mime_type
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"ObjectType(encoding={self.encoding!r}, id={self.id!r}, mime_type={self.mime_type!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ObjectType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.encoding, self.id, self.mime_type, self.content) == (other.encoding, other.id, other.mime_type, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ManifestType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ManifestType."""
-
-    __slots__ = ('id', 'reference')
-
-    id: str | None
-    reference: list[ReferenceType]
-
-    def __init__(self, *, id: str | None = None, reference: list[ReferenceType] | None = None) -> None:
-        self.id = id
-        self.reference = [] if reference is None else reference
-
-    def __repr__(self) -> str:
-        return f"ManifestType(id={self.id!r}, reference={self.reference!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ManifestType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.reference) == (other.id, other.reference)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignaturePropertiesType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertiesType."""
-
-    __slots__ = ('id', 'signature_property')
-
-    id: str | None
-    signature_property: list[SignaturePropertyType]
-
-    def __init__(self, *, id: str | None = None, signature_property: list[SignaturePropertyType] | None = None) -> None:
-        self.id = id
-        self.signature_property = [] if signature_property is None else signature_property
-
-    def __repr__(self) -> str:
-        return f"SignaturePropertiesType(id={self.id!r}, signature_property={self.signature_property!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignaturePropertiesType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.signature_property) == (other.id, other.signature_property)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignaturePropertyType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertyType."""
-
-    __slots__ = ('id', 'target', 'content')
-
-    id: str | None
-    target: str
-    content: list[Any]
-
-    def __init__(self, *, id: str | None = None, target: str, content: list[Any] | None = None) -> None:
-        self.id = id
-        self.target = target
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SignaturePropertyType(id={self.id!r}, target={self.target!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignaturePropertyType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.target, self.content) == (other.id, other.target, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DSAKeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}DSAKeyValueType."""
-
-    __slots__ = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
-
-    p: bytes | None
-    q: bytes | None
-    g: bytes | None
-    y: bytes
-    j: bytes | None
-    seed: bytes | None
-    pgen_counter: bytes | None
-
-    def __init__(self, *, p: bytes | None = None, q: bytes | None = None, g: bytes | None = None, y: bytes, j: bytes | None = None, seed: bytes | None = None, pgen_counter: bytes | None = None) -> None:
-        self.p = p
-        self.q = q
-        self.g = g
-        self.y = y
-        self.j = j
-        self.seed = seed
-        self.pgen_counter = pgen_counter
-
-    def __repr__(self) -> str:
-        return f"DSAKeyValueType(p={self.p!r}, q={self.q!r}, g={self.g!r}, y={self.y!r}, j={self.j!r}, seed={self.seed!r}, pgen_counter={self.pgen_counter!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DSAKeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.p, self.q, self.g, self.y, self.j, self.seed, self.pgen_counter) == (other.p, other.q, other.g, other.y, other.j, other.seed, other.pgen_counter)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RSAKeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}RSAKeyValueType."""
-
-    __slots__ = ('modulus', 'exponent')
-
-    modulus: bytes
-    exponent: bytes
-
-    def __init__(self, *, modulus: bytes, exponent: bytes) -> None:
-        self.modulus = modulus
-        self.exponent = exponent
-
-    def __repr__(self) -> str:
-        return f"RSAKeyValueType(modulus={self.modulus!r}, exponent={self.exponent!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RSAKeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.modulus, self.exponent) == (other.modulus, other.exponent)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -2082,28 +1651,6 @@ class WeldingDetectionResType:
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
-class X509IssuerSerialType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}X509IssuerSerialType."""
-
-    __slots__ = ('x509_issuer_name', 'x509_serial_number')
-
-    x509_issuer_name: str
-    x509_serial_number: int
-
-    def __init__(self, *, x509_issuer_name: str, x509_serial_number: int) -> None:
-        self.x509_issuer_name = x509_issuer_name
-        self.x509_serial_number = x509_serial_number
-
-    def __repr__(self) -> str:
-        return f"X509IssuerSerialType(x509_issuer_name={self.x509_issuer_name!r}, x509_serial_number={self.x509_serial_number!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, X509IssuerSerialType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.x509_issuer_name, self.x509_serial_number) == (other.x509_issuer_name, other.x509_serial_number)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
 class ListOfRootCertificateIDsType:
     """Complex type {urn:iso:15118:2:2013:MsgDataTypes}ListOfRootCertificateIDsType."""
 
@@ -2747,77 +2294,7 @@ class BodyType:
         return (self.body_element,) == (other.body_element,)
 
 
-def _s0(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'ID')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s1(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'base64Binary')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s2(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'anyURI')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s3(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'DigestValueType')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s4(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'string')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s5(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'CryptoBinary')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s6(w: Writer, v: Any) -> None:
- v = _ci(v, None, None, 'HMACOutputLengthType')
- w.integer(v)
-
-
-def _s7(w: Writer, v: Any) -> None:
- v = _ci(v, None, None, 'integer')
- w.integer(v)
-
-
-def _s8(w: Writer, v: Any) -> None:
+def _s58(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'genChallengeType')
  if w.validate:
@@ -2829,21 +2306,21 @@ def _s8(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s9(w: Writer, v: Any) -> None:
- k = _I9.get(v)
+def _s59(w: Writer, v: Any) -> None:
+ k = _I59.get(v)
  if k is None:
   raise _err('responseCodeType', f"{v!r} is not an enumeration value")
  w.bits(k, 5)
 
 
-def _s10(w: Writer, v: Any) -> None:
- k = _I10.get(v)
+def _s60(w: Writer, v: Any) -> None:
+ k = _I60.get(v)
  if k is None:
   raise _err('EVSEProcessingType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s11(w: Writer, v: Any) -> None:
+def _s61(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'certificateType')
  if w.validate:
@@ -2855,7 +2332,7 @@ def _s11(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s12(w: Writer, v: Any) -> None:
+def _s62(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'privateKeyType')
  if w.validate:
@@ -2867,7 +2344,7 @@ def _s12(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s13(w: Writer, v: Any) -> None:
+def _s63(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'dHpublickeyType')
  if w.validate:
@@ -2879,7 +2356,7 @@ def _s13(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s14(w: Writer, v: Any) -> None:
+def _s64(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'eMAIDType')
  if w.validate:
@@ -2891,24 +2368,24 @@ def _s14(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s15(w: Writer, v: Any) -> None:
+def _s22(w: Writer, v: Any) -> None:
  v = _ci(v, -32768, 32767, 'short')
  w.integer(v)
 
 
-def _s16(w: Writer, v: Any) -> None:
+def _s57(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 65535, 'unsignedShort')
  w.uint(v)
 
 
-def _s17(w: Writer, v: Any) -> None:
- k = _I17.get(v)
+def _s65(w: Writer, v: Any) -> None:
+ k = _I65.get(v)
  if k is None:
   raise _err('EnergyTransferModeType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _s18(w: Writer, v: Any) -> None:
+def _s66(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'evseIDType')
  if w.validate:
@@ -2920,16 +2397,16 @@ def _s18(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s19(w: Writer, v: Any) -> None:
+def _s67(w: Writer, v: Any) -> None:
  v = _ci(v, 1, 255, 'SAIDType')
  w.bits(v - 1, 8)
 
 
-def _s20(w: Writer, v: Any) -> None:
+def _s26(w: Writer, v: Any) -> None:
  w.bits(1 if _cbool(v, 'boolean') else 0, 1)
 
 
-def _s21(w: Writer, v: Any) -> None:
+def _s68(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'sessionIDType')
  if w.validate:
@@ -2941,31 +2418,31 @@ def _s21(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s22(w: Writer, v: Any) -> None:
+def _s29(w: Writer, v: Any) -> None:
  v = _ci(v, -9223372036854775808, 9223372036854775807, 'long')
  w.integer(v)
 
 
-def _s23(w: Writer, v: Any) -> None:
- k = _I23.get(v)
+def _s69(w: Writer, v: Any) -> None:
+ k = _I69.get(v)
  if k is None:
   raise _err('paymentOptionType', f"{v!r} is not an enumeration value")
  w.bits(k, 1)
 
 
-def _s24(w: Writer, v: Any) -> None:
- k = _I24.get(v)
+def _s70(w: Writer, v: Any) -> None:
+ k = _I70.get(v)
  if k is None:
   raise _err('chargeProgressType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s25(w: Writer, v: Any) -> None:
+def _s71(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 65535, 'serviceIDType')
  w.uint(v)
 
 
-def _s26(w: Writer, v: Any) -> None:
+def _s72(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'serviceScopeType')
  if w.validate:
@@ -2977,14 +2454,14 @@ def _s26(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s27(w: Writer, v: Any) -> None:
- k = _I27.get(v)
+def _s73(w: Writer, v: Any) -> None:
+ k = _I73.get(v)
  if k is None:
   raise _err('serviceCategoryType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s28(w: Writer, v: Any) -> None:
+def _s74(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'evccIDType')
  if w.validate:
@@ -2996,26 +2473,26 @@ def _s28(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s29(w: Writer, v: Any) -> None:
- k = _I29.get(v)
+def _s75(w: Writer, v: Any) -> None:
+ k = _I75.get(v)
  if k is None:
   raise _err('chargingSessionType', f"{v!r} is not an enumeration value")
  w.bits(k, 1)
 
 
-def _s30(w: Writer, v: Any) -> None:
+def _s1(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 4294967295, 'unsignedInt')
  w.uint(v)
 
 
-def _s31(w: Writer, v: Any) -> None:
- k = _I31.get(v)
+def _s76(w: Writer, v: Any) -> None:
+ k = _I76.get(v)
  if k is None:
   raise _err('EVSENotificationType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s32(w: Writer, v: Any) -> None:
+def _s77(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'serviceNameType')
  if w.validate:
@@ -3027,45 +2504,45 @@ def _s32(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s33(w: Writer, v: Any) -> None:
- k = _I33.get(v)
+def _s78(w: Writer, v: Any) -> None:
+ k = _I78.get(v)
  if k is None:
   raise _err('costKindType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s34(w: Writer, v: Any) -> None:
+def _s79(w: Writer, v: Any) -> None:
  v = _ci(v, -3, 3, 'unitMultiplierType')
  w.bits(v - -3, 3)
 
 
-def _s35(w: Writer, v: Any) -> None:
+def _s80(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 100, 'percentValueType')
  w.bits(v, 7)
 
 
-def _s36(w: Writer, v: Any) -> None:
- k = _I36.get(v)
+def _s81(w: Writer, v: Any) -> None:
+ k = _I81.get(v)
  if k is None:
   raise _err('isolationLevelType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _s37(w: Writer, v: Any) -> None:
- k = _I37.get(v)
+def _s82(w: Writer, v: Any) -> None:
+ k = _I82.get(v)
  if k is None:
   raise _err('DC_EVSEStatusCodeType', f"{v!r} is not an enumeration value")
  w.bits(k, 4)
 
 
-def _s38(w: Writer, v: Any) -> None:
- k = _I38.get(v)
+def _s83(w: Writer, v: Any) -> None:
+ k = _I83.get(v)
  if k is None:
   raise _err('DC_EVErrorCodeType', f"{v!r} is not an enumeration value")
  w.bits(k, 4)
 
 
-def _s39(w: Writer, v: Any) -> None:
+def _s84(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'meterIDType')
  if w.validate:
@@ -3077,12 +2554,12 @@ def _s39(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s40(w: Writer, v: Any) -> None:
+def _s85(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 18446744073709551615, 'unsignedLong')
  w.uint(v)
 
 
-def _s41(w: Writer, v: Any) -> None:
+def _s86(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'sigMeterReadingType')
  if w.validate:
@@ -3094,19 +2571,19 @@ def _s41(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s42(w: Writer, v: Any) -> None:
+def _s87(w: Writer, v: Any) -> None:
  v = _ci(v, -32768, 32767, 'meterStatusType')
  w.integer(v)
 
 
-def _s43(w: Writer, v: Any) -> None:
- k = _I43.get(v)
+def _s88(w: Writer, v: Any) -> None:
+ k = _I88.get(v)
  if k is None:
   raise _err('faultCodeType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s44(w: Writer, v: Any) -> None:
+def _s89(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'faultMsgType')
  if w.validate:
@@ -3118,44 +2595,44 @@ def _s44(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s45(w: Writer, v: Any) -> None:
+def _s50(w: Writer, v: Any) -> None:
  v = _ci(v, -128, 127, 'byte')
  w.bits(v - -128, 8)
 
 
-def _s46(w: Writer, v: Any) -> None:
+def _s51(w: Writer, v: Any) -> None:
  v = _ci(v, -2147483648, 2147483647, 'int')
  w.integer(v)
 
 
-def _s47(w: Writer, v: Any) -> None:
- k = _I47.get(v)
+def _s90(w: Writer, v: Any) -> None:
+ k = _I90.get(v)
  if k is None:
   raise _err('unitSymbolType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _s48(w: Writer, v: Any) -> None:
+def _s91(w: Writer, v: Any) -> None:
  v = _ci(v, 1, 3, 'maxNumPhasesType')
  w.bits(v - 1, 2)
 
 
-def _s49(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 16777214, 'simple type 49')
+def _s92(w: Writer, v: Any) -> None:
+ v = _ci(v, 0, 16777214, 'simple type 92')
  w.uint(v)
 
 
-def _s50(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 86400, 'simple type 50')
+def _s93(w: Writer, v: Any) -> None:
+ v = _ci(v, 0, 86400, 'simple type 93')
  w.uint(v)
 
 
-def _s51(w: Writer, v: Any) -> None:
+def _s7(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 255, 'unsignedByte')
  w.bits(v, 8)
 
 
-def _s52(w: Writer, v: Any) -> None:
+def _s94(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'tariffDescriptionType')
  if w.validate:
@@ -3167,7 +2644,7 @@ def _s52(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s53(w: Writer, v: Any) -> None:
+def _s56(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'hexBinary')
  n = len(v)
@@ -3177,14 +2654,14 @@ def _s53(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s54(w: Writer, v: Any) -> None:
- k = _I54.get(v)
+def _s95(w: Writer, v: Any) -> None:
+ k = _I95.get(v)
  if k is None:
   raise _err('valueType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3257,98 +2734,16 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew0(w: Writer, v: Any) -> None:
+def _ew10(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s0(w, v)
+ _s10(w, v)
  w.bits(0, 1)
 
 
-def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew1(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s1(w, v)
- w.bits(0, 1)
-
-
-def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3390,252 +2785,6 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
    else:
     r.pos = p - 8
     f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew2(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s2(w, v)
- w.bits(0, 1)
-
-
-def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew3(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s3(w, v)
- w.bits(0, 1)
-
-
-def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew4(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s4(w, v)
- w.bits(0, 1)
-
-
-def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -3676,187 +2825,7 @@ def _ew5(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew6(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s6(w, v)
- w.bits(0, 1)
-
-
-def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew7(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s7(w, v)
- w.bits(0, 1)
-
-
-def _dw8(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw58(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3929,16 +2898,16 @@ def _dw8(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  return f0
 
 
-def _ew8(w: Writer, v: Any) -> None:
+def _ew58(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s8(w, v)
+ _s58(w, v)
  w.bits(0, 1)
 
 
-def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw59(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3947,7 +2916,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 5
-   f0 = _V9[((v >> (n - p)) & 31)]
+   f0 = _V59[((v >> (n - p)) & 31)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -3966,7 +2935,7 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 5
-   f0 = _V9[((v >> (n - p)) & 31)]
+   f0 = _V59[((v >> (n - p)) & 31)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -3997,16 +2966,16 @@ def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew9(w: Writer, v: Any) -> None:
+def _ew59(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s9(w, v)
+ _s59(w, v)
  w.bits(0, 1)
 
 
-def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw60(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4015,7 +2984,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 2
-   f0 = _V10[((v >> (n - p)) & 3)]
+   f0 = _V60[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -4034,7 +3003,7 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 2
-   f0 = _V10[((v >> (n - p)) & 3)]
+   f0 = _V60[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -4065,16 +3034,16 @@ def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew10(w: Writer, v: Any) -> None:
+def _ew60(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s10(w, v)
+ _s60(w, v)
  w.bits(0, 1)
 
 
-def _dw11(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw61(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4147,16 +3116,16 @@ def _dw11(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  return f0
 
 
-def _ew11(w: Writer, v: Any) -> None:
+def _ew61(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s11(w, v)
+ _s61(w, v)
  w.bits(0, 1)
 
 
-def _dw12(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw62(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4229,16 +3198,16 @@ def _dw12(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  return f0
 
 
-def _ew12(w: Writer, v: Any) -> None:
+def _ew62(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s12(w, v)
+ _s62(w, v)
  w.bits(0, 1)
 
 
-def _dw13(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw63(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4311,16 +3280,16 @@ def _dw13(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  return f0
 
 
-def _ew13(w: Writer, v: Any) -> None:
+def _ew63(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s13(w, v)
+ _s63(w, v)
  w.bits(0, 1)
 
 
-def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw64(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -4393,558 +3362,12 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew14(w: Writer, v: Any) -> None:
+def _ew64(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s14(w, v)
- w.bits(0, 1)
-
-
-def _dw15(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew15(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s15(w, v)
- w.bits(0, 1)
-
-
-def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew16(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s16(w, v)
- w.bits(0, 1)
-
-
-def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V17[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V17[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew17(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s17(w, v)
- w.bits(0, 1)
-
-
-def _dw18(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew18(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s18(w, v)
- w.bits(0, 1)
-
-
-def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255) + 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255) + 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew19(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s19(w, v)
- w.bits(0, 1)
-
-
-def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = ((v >> (n - p)) & 1) == 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = ((v >> (n - p)) & 1) == 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew20(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s20(w, v)
- w.bits(0, 1)
-
-
-def _dw21(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew21(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s21(w, v)
+ _s64(w, v)
  w.bits(0, 1)
 
 
@@ -5038,143 +3461,7 @@ def _ew22(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = _V23[((v >> (n - p)) & 1)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = _V23[((v >> (n - p)) & 1)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew23(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s23(w, v)
- w.bits(0, 1)
-
-
-def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V24[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V24[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew24(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s24(w, v)
- w.bits(0, 1)
-
-
-def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw57(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5253,12 +3540,230 @@ def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew25(w: Writer, v: Any) -> None:
+def _ew57(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s25(w, v)
+ _s57(w, v)
+ w.bits(0, 1)
+
+
+def _dw65(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V65[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V65[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew65(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s65(w, v)
+ w.bits(0, 1)
+
+
+def _dw66(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew66(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s66(w, v)
+ w.bits(0, 1)
+
+
+def _dw67(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255) + 1
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255) + 1
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew67(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s67(w, v)
  w.bits(0, 1)
 
 
@@ -5270,15 +3775,8 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 1
+   f0 = ((v >> (n - p)) & 1) == 1
    s = 1
   elif c == 1:
    r.pos = p
@@ -5296,15 +3794,8 @@ def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
+   p += 1
+   f0 = ((v >> (n - p)) & 1) == 1
    s = 1
   elif c == 1:
    r.pos = p
@@ -5344,75 +3835,7 @@ def _ew26(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw27(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V27[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V27[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew27(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s27(w, v)
- w.bits(0, 1)
-
-
-def _dw28(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw68(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5485,12 +3908,12 @@ def _dw28(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  return f0
 
 
-def _ew28(w: Writer, v: Any) -> None:
+def _ew68(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s28(w, v)
+ _s68(w, v)
  w.bits(0, 1)
 
 
@@ -5502,8 +3925,19 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 1
-   f0 = _V29[((v >> (n - p)) & 1)]
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -5521,8 +3955,19 @@ def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 1
-   f0 = _V29[((v >> (n - p)) & 1)]
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -5562,7 +4007,7 @@ def _ew29(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw69(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5570,22 +4015,8 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
+   p += 1
+   f0 = _V69[((v >> (n - p)) & 1)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5603,22 +4034,8 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
+   p += 1
+   f0 = _V69[((v >> (n - p)) & 1)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5649,16 +4066,16 @@ def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew30(w: Writer, v: Any) -> None:
+def _ew69(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s30(w, v)
+ _s69(w, v)
  w.bits(0, 1)
 
 
-def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw70(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -5667,7 +4084,7 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 2
-   f0 = _V31[((v >> (n - p)) & 3)]
+   f0 = _V70[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5686,7 +4103,7 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 2
-   f0 = _V31[((v >> (n - p)) & 3)]
+   f0 = _V70[((v >> (n - p)) & 3)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -5717,1300 +4134,16 @@ def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew31(w: Writer, v: Any) -> None:
+def _ew70(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s31(w, v)
+ _s70(w, v)
  w.bits(0, 1)
 
 
-def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew32(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s32(w, v)
- w.bits(0, 1)
-
-
-def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V33[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V33[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew33(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s33(w, v)
- w.bits(0, 1)
-
-
-def _dw34(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = ((v >> (n - p)) & 7) + -3
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = ((v >> (n - p)) & 7) + -3
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew34(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s34(w, v)
- w.bits(0, 1)
-
-
-def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 7
-   f0 = ((v >> (n - p)) & 127)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 7
-   f0 = ((v >> (n - p)) & 127)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew35(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s35(w, v)
- w.bits(0, 1)
-
-
-def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V36[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V36[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew36(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s36(w, v)
- w.bits(0, 1)
-
-
-def _dw37(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 4
-   f0 = _V37[((v >> (n - p)) & 15)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 4
-   f0 = _V37[((v >> (n - p)) & 15)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew37(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s37(w, v)
- w.bits(0, 1)
-
-
-def _dw38(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 4
-   f0 = _V38[((v >> (n - p)) & 15)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 4
-   f0 = _V38[((v >> (n - p)) & 15)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew38(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s38(w, v)
- w.bits(0, 1)
-
-
-def _dw39(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew39(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s39(w, v)
- w.bits(0, 1)
-
-
-def _dw40(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew40(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s40(w, v)
- w.bits(0, 1)
-
-
-def _dw41(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew41(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s41(w, v)
- w.bits(0, 1)
-
-
-def _dw42(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew42(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s42(w, v)
- w.bits(0, 1)
-
-
-def _dw43(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V43[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V43[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew43(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s43(w, v)
- w.bits(0, 1)
-
-
-def _dw44(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew44(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s44(w, v)
- w.bits(0, 1)
-
-
-def _dw45(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255) + -128
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255) + -128
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew45(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s45(w, v)
- w.bits(0, 1)
-
-
-def _dw46(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew46(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s46(w, v)
- w.bits(0, 1)
-
-
-def _dw47(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V47[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V47[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew47(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s47(w, v)
- w.bits(0, 1)
-
-
-def _dw48(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = ((v >> (n - p)) & 3) + 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = ((v >> (n - p)) & 3) + 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew48(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s48(w, v)
- w.bits(0, 1)
-
-
-def _dw49(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw71(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -7089,12 +4222,1466 @@ def _dw49(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew49(w: Writer, v: Any) -> None:
+def _ew71(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s49(w, v)
+ _s71(w, v)
+ w.bits(0, 1)
+
+
+def _dw72(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew72(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s72(w, v)
+ w.bits(0, 1)
+
+
+def _dw73(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V73[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V73[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew73(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s73(w, v)
+ w.bits(0, 1)
+
+
+def _dw74(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew74(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s74(w, v)
+ w.bits(0, 1)
+
+
+def _dw75(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   f0 = _V75[((v >> (n - p)) & 1)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 1
+   f0 = _V75[((v >> (n - p)) & 1)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew75(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s75(w, v)
+ w.bits(0, 1)
+
+
+def _dw1(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew1(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s1(w, v)
+ w.bits(0, 1)
+
+
+def _dw76(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V76[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V76[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew76(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s76(w, v)
+ w.bits(0, 1)
+
+
+def _dw77(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew77(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s77(w, v)
+ w.bits(0, 1)
+
+
+def _dw78(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V78[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V78[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew78(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s78(w, v)
+ w.bits(0, 1)
+
+
+def _dw79(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = ((v >> (n - p)) & 7) + -3
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = ((v >> (n - p)) & 7) + -3
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew79(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s79(w, v)
+ w.bits(0, 1)
+
+
+def _dw80(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 7
+   f0 = ((v >> (n - p)) & 127)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 7
+   f0 = ((v >> (n - p)) & 127)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew80(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s80(w, v)
+ w.bits(0, 1)
+
+
+def _dw81(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V81[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V81[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew81(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s81(w, v)
+ w.bits(0, 1)
+
+
+def _dw82(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   f0 = _V82[((v >> (n - p)) & 15)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   f0 = _V82[((v >> (n - p)) & 15)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew82(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s82(w, v)
+ w.bits(0, 1)
+
+
+def _dw83(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   f0 = _V83[((v >> (n - p)) & 15)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 4
+   f0 = _V83[((v >> (n - p)) & 15)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew83(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s83(w, v)
+ w.bits(0, 1)
+
+
+def _dw84(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew84(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s84(w, v)
+ w.bits(0, 1)
+
+
+def _dw85(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
+      p += 24
+      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
+     else:
+      r.pos = p - 8
+      y = _more(r, y)
+      p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew85(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s85(w, v)
+ w.bits(0, 1)
+
+
+def _dw86(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew86(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s86(w, v)
+ w.bits(0, 1)
+
+
+def _dw87(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew87(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s87(w, v)
+ w.bits(0, 1)
+
+
+def _dw88(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V88[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V88[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew88(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s88(w, v)
+ w.bits(0, 1)
+
+
+def _dw89(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew89(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s89(w, v)
  w.bits(0, 1)
 
 
@@ -7107,17 +5694,7 @@ def _dw50(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
+   f0 = ((v >> (n - p)) & 255) + -128
    s = 1
   elif c == 1:
    r.pos = p
@@ -7136,17 +5713,7 @@ def _dw50(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
+   f0 = ((v >> (n - p)) & 255) + -128
    s = 1
   elif c == 1:
    r.pos = p
@@ -7194,8 +5761,19 @@ def _dw51(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255)
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -7213,8 +5791,19 @@ def _dw51(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255)
+   p += 9
+   y = (v >> (n - p)) & 511
+   g = y & 255
+   if g > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     g = _more(r, g)
+     p = r.pos; v = r.v
+    else:
+     g = (g & 127) | (y2 << 7)
+   f0 = -g - 1 if y > 255 else g
    s = 1
   elif c == 1:
    r.pos = p
@@ -7254,7 +5843,387 @@ def _ew51(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw52(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw90(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V90[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V90[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew90(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s90(w, v)
+ w.bits(0, 1)
+
+
+def _dw91(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = ((v >> (n - p)) & 3) + 1
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = ((v >> (n - p)) & 3) + 1
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew91(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s91(w, v)
+ w.bits(0, 1)
+
+
+def _dw92(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     y = _more(r, y)
+     p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     y = _more(r, y)
+     p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew92(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s92(w, v)
+ w.bits(0, 1)
+
+
+def _dw93(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     y = _more(r, y)
+     p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y > 127:
+    p += 8
+    y2 = (v >> (n - p)) & 255
+    if y2 > 127:
+     r.pos = p - 8
+     y = _more(r, y)
+     p = r.pos; v = r.v
+    else:
+     y = (y & 127) | (y2 << 7)
+   f0 = y
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew93(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s93(w, v)
+ w.bits(0, 1)
+
+
+def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew7(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s7(w, v)
+ w.bits(0, 1)
+
+
+def _dw94(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -7327,16 +6296,16 @@ def _dw52(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew52(w: Writer, v: Any) -> None:
+def _ew94(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s52(w, v)
+ _s94(w, v)
  w.bits(0, 1)
 
 
-def _dw53(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw56(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -7409,16 +6378,16 @@ def _dw53(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  return f0
 
 
-def _ew53(w: Writer, v: Any) -> None:
+def _ew56(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s53(w, v)
+ _s56(w, v)
  w.bits(0, 1)
 
 
-def _dw54(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw95(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -7427,7 +6396,7 @@ def _dw54(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 3
-   f0 = _V54[((v >> (n - p)) & 7)]
+   f0 = _V95[((v >> (n - p)) & 7)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -7446,7 +6415,7 @@ def _dw54(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 3
-   f0 = _V54[((v >> (n - p)) & 7)]
+   f0 = _V95[((v >> (n - p)) & 7)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -7477,16 +6446,16 @@ def _dw54(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew54(w: Writer, v: Any) -> None:
+def _ew95(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s54(w, v)
+ _s95(w, v)
  w.bits(0, 1)
 
 
-def _d0(r: Reader) -> Any:
+def _d106(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7500,7 +6469,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d104(r)
+   f0 = _d188(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7517,7 +6486,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d104(r)
+   f0 = _d188(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7532,7 +6501,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d105(r)
+   f1 = _d189(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -7561,7 +6530,7 @@ def _d0(r: Reader) -> Any:
  return o
 
 
-def _e0(w: Writer, o: Any) -> None:
+def _e106(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.body
  left: int = (f0 is not None) + (f1 is not None)
@@ -7574,7 +6543,7 @@ def _e0(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e104(w, v)
+   _e188(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7585,13 +6554,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('V2G_Message', _FN0, (f0, f1,))
+   raise _stuck('V2G_Message', _FN106, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e104(w, v)
+   _e188(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7602,13 +6571,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('V2G_Message', _FN0, (f0, f1,))
+   raise _stuck('V2G_Message', _FN106, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e105(w, v)
+   _e189(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -7619,19 +6588,20 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('V2G_Message', _FN0, (f0, f1,))
+   raise _stuck('V2G_Message', _FN106, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('V2G_Message', _FN0, (f0, f1,))
+   raise _stuck('V2G_Message', _FN106, (f0, f1,))
  w.a = a
 
 
-_FN0 = ('header', 'body')
+_FN106 = ('header', 'body')
 
-def _d1(r: Reader) -> Any:
+
+def _d107(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7669,7 +6639,7 @@ def _d1(r: Reader) -> Any:
  return o
 
 
-def _e1(w: Writer, o: Any) -> None:
+def _e107(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -7680,19 +6650,20 @@ def _e1(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SASchedulesType', _FN1, ())
+   raise _stuck('SASchedulesType', _FN107, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SASchedulesType', _FN1, ())
+   raise _stuck('SASchedulesType', _FN107, ())
  w.a = a
 
 
-_FN1 = ()
+_FN107 = ()
 
-def _d2(r: Reader) -> Any:
+
+def _d108(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7705,7 +6676,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d96(r)
+   e = _d180(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -7723,7 +6694,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d96(r)
+   e = _d180(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -7739,7 +6710,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d96(r)
+   e = _d180(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 3 else 4
@@ -7757,7 +6728,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d96(r)
+   e = _d180(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 3 else 4
@@ -7788,7 +6759,7 @@ def _d2(r: Reader) -> Any:
  return o
 
 
-def _e2(w: Writer, o: Any) -> None:
+def _e108(w: Writer, o: Any) -> None:
  f0 = o.sa_schedule_tuple
  i0 = 0
  left: int = len(f0)
@@ -7801,7 +6772,7 @@ def _e2(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e96(w, v)
+   _e180(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -7812,13 +6783,13 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN2, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN108, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e96(w, v)
+   _e180(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -7829,13 +6800,13 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN2, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN108, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e96(w, v)
+   _e180(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -7844,13 +6815,13 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN2, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN108, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e96(w, v)
+   _e180(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -7859,19 +6830,20 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN2, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN108, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SAScheduleListType', _FN2, (f0[i0:],))
+   raise _stuck('SAScheduleListType', _FN108, (f0[i0:],))
  w.a = a
 
 
-_FN2 = ('sa_schedule_tuple',)
+_FN108 = ('sa_schedule_tuple',)
 
-def _d3(r: Reader) -> Any:
+
+def _d109(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7884,12 +6856,12 @@ def _d3(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d7(r)
+   f0 = _d113(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d6(r)
+   f0 = _d112(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -7906,12 +6878,12 @@ def _d3(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d7(r)
+   f0 = _d113(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d6(r)
+   f0 = _d112(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -7939,7 +6911,7 @@ def _d3(r: Reader) -> Any:
  return o
 
 
-def _e3(w: Writer, o: Any) -> None:
+def _e109(w: Writer, o: Any) -> None:
  f0 = o.time_interval
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -7949,7 +6921,7 @@ def _e3(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_54077f4bc1.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('EntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -7965,11 +6937,11 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('EntryType', _FN3, (f0,))
+   raise _stuck('EntryType', _FN109, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_54077f4bc1.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('EntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -7985,19 +6957,20 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('EntryType', _FN3, (f0,))
+   raise _stuck('EntryType', _FN109, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EntryType', _FN3, (f0,))
+   raise _stuck('EntryType', _FN109, (f0,))
  w.a = a
 
 
-_FN3 = ('time_interval',)
+_FN109 = ('time_interval',)
 
-def _d4(r: Reader) -> Any:
+
+def _d110(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8012,12 +6985,12 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d7(r)
+   f0 = _d113(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d6(r)
+   f0 = _d112(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -8034,12 +7007,12 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d7(r)
+   f0 = _d113(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d6(r)
+   f0 = _d112(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -8059,12 +7032,12 @@ def _d4(r: Reader) -> Any:
     f1 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f1 = _dw51(r)
+    f1 = _dw7(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   e = _d99(r)
+   e = _d183(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 4 if len(f2) < 3 else 5
@@ -8082,7 +7055,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d99(r)
+   e = _d183(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 4 if len(f2) < 3 else 5
@@ -8100,7 +7073,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d99(r)
+   e = _d183(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 4 if len(f2) < 3 else 5
@@ -8133,7 +7106,7 @@ def _d4(r: Reader) -> Any:
  return o
 
 
-def _e4(w: Writer, o: Any) -> None:
+def _e110(w: Writer, o: Any) -> None:
  f0 = o.time_interval
  f1 = o.eprice_level
  f2 = o.consumption_cost
@@ -8146,7 +7119,7 @@ def _e4(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_54077f4bc1.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('SalesTariffEntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8162,11 +7135,11 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN110, (f0, f1, f2[i2:],))
  if s == 2:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_54077f4bc1.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('SalesTariffEntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8182,7 +7155,7 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN110, (f0, f1, f2[i2:],))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -8191,7 +7164,7 @@ def _e4(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew51(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8200,7 +7173,7 @@ def _e4(w: Writer, o: Any) -> None:
    v = f2[i2]
    a = (a << 2) | 1
    w.a = a
-   _e99(w, v)
+   _e183(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -8209,13 +7182,13 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN110, (f0, f1, f2[i2:],))
  if s == 3:
   if i2 < len(f2):
    v = f2[i2]
    a <<= 2
    w.a = a
-   _e99(w, v)
+   _e183(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -8224,13 +7197,13 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN110, (f0, f1, f2[i2:],))
  while s == 4:
   if i2 < len(f2):
    v = f2[i2]
    a <<= 2
    w.a = a
-   _e99(w, v)
+   _e183(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -8239,19 +7212,20 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN110, (f0, f1, f2[i2:],))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SalesTariffEntryType', _FN4, (f0, f1, f2[i2:],))
+   raise _stuck('SalesTariffEntryType', _FN110, (f0, f1, f2[i2:],))
  w.a = a
 
 
-_FN4 = ('time_interval', 'eprice_level', 'consumption_cost')
+_FN110 = ('time_interval', 'eprice_level', 'consumption_cost')
 
-def _d5(r: Reader) -> Any:
+
+def _d111(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8265,12 +7239,12 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d7(r)
+   f0 = _d113(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d6(r)
+   f0 = _d112(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -8287,12 +7261,12 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d7(r)
+   f0 = _d113(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f0 = _d6(r)
+   f0 = _d112(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 2:
@@ -8310,7 +7284,7 @@ def _d5(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -8318,13 +7292,13 @@ def _d5(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d83(r)
+    f1 = _d167(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8353,7 +7327,7 @@ def _d5(r: Reader) -> Any:
  return o
 
 
-def _e5(w: Writer, o: Any) -> None:
+def _e111(w: Writer, o: Any) -> None:
  f0 = o.time_interval
  f1 = o.pmax
  left: int = (f0 is not None) + (f1 is not None)
@@ -8364,7 +7338,7 @@ def _e5(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_54077f4bc1.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PMaxScheduleEntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8380,11 +7354,11 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('PMaxScheduleEntryType', _FN5, (f0, f1,))
+   raise _stuck('PMaxScheduleEntryType', _FN111, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_54077f4bc1.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PMaxScheduleEntryType', f"time_interval: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -8400,7 +7374,7 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('PMaxScheduleEntryType', _FN5, (f0, f1,))
+   raise _stuck('PMaxScheduleEntryType', _FN111, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -8409,7 +7383,7 @@ def _e5(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -8422,15 +7396,15 @@ def _e5(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8441,19 +7415,20 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PMaxScheduleEntryType', _FN5, (f0, f1,))
+   raise _stuck('PMaxScheduleEntryType', _FN111, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PMaxScheduleEntryType', _FN5, (f0, f1,))
+   raise _stuck('PMaxScheduleEntryType', _FN111, (f0, f1,))
  w.a = a
 
 
-_FN5 = ('time_interval', 'pmax')
+_FN111 = ('time_interval', 'pmax')
 
-def _d6(r: Reader) -> Any:
+
+def _d112(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8491,7 +7466,7 @@ def _d6(r: Reader) -> Any:
  return o
 
 
-def _e6(w: Writer, o: Any) -> None:
+def _e112(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -8502,19 +7477,20 @@ def _e6(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('IntervalType', _FN6, ())
+   raise _stuck('IntervalType', _FN112, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('IntervalType', _FN6, ())
+   raise _stuck('IntervalType', _FN112, ())
  w.a = a
 
 
-_FN6 = ()
+_FN112 = ()
 
-def _d7(r: Reader) -> Any:
+
+def _d113(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8530,7 +7506,7 @@ def _d7(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw49(r)
+    f0 = _dw92(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8548,7 +7524,7 @@ def _d7(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw49(r, 1, f0)
+     f0 = _dw92(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8567,7 +7543,7 @@ def _d7(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw49(r)
+    f0 = _dw92(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8585,7 +7561,7 @@ def _d7(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw49(r, 1, f0)
+     f0 = _dw92(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8602,7 +7578,7 @@ def _d7(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw50(r)
+    f1 = _dw93(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8620,7 +7596,7 @@ def _d7(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw50(r, 1, f1)
+     f1 = _dw93(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8651,7 +7627,7 @@ def _d7(r: Reader) -> Any:
  return o
 
 
-def _e7(w: Writer, o: Any) -> None:
+def _e113(w: Writer, o: Any) -> None:
  f0 = o.start
  f1 = o.duration
  left: int = (f0 is not None) + (f1 is not None)
@@ -8671,11 +7647,11 @@ def _e7(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew49(w, v)
+     _ew92(w, v)
      a = w.a
    else:
     w.a = a
-    _ew49(w, v)
+    _ew92(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -8686,7 +7662,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('RelativeTimeIntervalType', _FN7, (f0, f1,))
+   raise _stuck('RelativeTimeIntervalType', _FN113, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -8699,11 +7675,11 @@ def _e7(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew49(w, v)
+     _ew92(w, v)
      a = w.a
    else:
     w.a = a
-    _ew49(w, v)
+    _ew92(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -8714,7 +7690,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('RelativeTimeIntervalType', _FN7, (f0, f1,))
+   raise _stuck('RelativeTimeIntervalType', _FN113, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -8727,11 +7703,11 @@ def _e7(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew50(w, v)
+     _ew93(w, v)
      a = w.a
    else:
     w.a = a
-    _ew50(w, v)
+    _ew93(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8740,19 +7716,20 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('RelativeTimeIntervalType', _FN7, (f0, f1,))
+   raise _stuck('RelativeTimeIntervalType', _FN113, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('RelativeTimeIntervalType', _FN7, (f0, f1,))
+   raise _stuck('RelativeTimeIntervalType', _FN113, (f0, f1,))
  w.a = a
 
 
-_FN7 = ('start', 'duration')
+_FN113 = ('start', 'duration')
 
-def _d8(r: Reader) -> Any:
+
+def _d114(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8768,7 +7745,7 @@ def _d8(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw16(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8786,7 +7763,7 @@ def _d8(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8805,7 +7782,7 @@ def _d8(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw16(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8823,7 +7800,7 @@ def _d8(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8840,10 +7817,10 @@ def _d8(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V31[((x >> 1) & 3)]
+    f1 = _V76[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw31(r)
+    f1 = _dw76(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8872,7 +7849,7 @@ def _d8(r: Reader) -> Any:
  return o
 
 
-def _e8(w: Writer, o: Any) -> None:
+def _e114(w: Writer, o: Any) -> None:
  f0 = o.notification_max_delay
  f1 = o.evse_notification
  left: int = (f0 is not None) + (f1 is not None)
@@ -8892,11 +7869,11 @@ def _e8(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew16(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew16(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -8907,7 +7884,7 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('EVSEStatusType', _FN8, (f0, f1,))
+   raise _stuck('EVSEStatusType', _FN114, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -8920,11 +7897,11 @@ def _e8(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew16(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew16(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -8935,17 +7912,17 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('EVSEStatusType', _FN8, (f0, f1,))
+   raise _stuck('EVSEStatusType', _FN114, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I31.get(v)
+   k = _I76.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew76(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8956,19 +7933,20 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('EVSEStatusType', _FN8, (f0, f1,))
+   raise _stuck('EVSEStatusType', _FN114, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVSEStatusType', _FN8, (f0, f1,))
+   raise _stuck('EVSEStatusType', _FN114, (f0, f1,))
  w.a = a
 
 
-_FN8 = ('notification_max_delay', 'evse_notification')
+_FN114 = ('notification_max_delay', 'evse_notification')
 
-def _d9(r: Reader) -> Any:
+
+def _d115(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8985,7 +7963,7 @@ def _d9(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw16(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9003,7 +7981,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9022,7 +8000,7 @@ def _d9(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw16(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9040,7 +8018,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9057,10 +8035,10 @@ def _d9(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V31[((x >> 1) & 3)]
+    f1 = _V76[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw31(r)
+    f1 = _dw76(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -9080,7 +8058,7 @@ def _d9(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw20(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -9110,7 +8088,7 @@ def _d9(r: Reader) -> Any:
  return o
 
 
-def _e9(w: Writer, o: Any) -> None:
+def _e115(w: Writer, o: Any) -> None:
  f0 = o.notification_max_delay
  f1 = o.evse_notification
  f2 = o.rcd
@@ -9131,11 +8109,11 @@ def _e9(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew16(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew16(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9146,7 +8124,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
+   raise _stuck('AC_EVSEStatusType', _FN115, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -9159,11 +8137,11 @@ def _e9(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew16(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew16(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9174,17 +8152,17 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
+   raise _stuck('AC_EVSEStatusType', _FN115, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I31.get(v)
+   k = _I76.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew76(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9195,7 +8173,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
+   raise _stuck('AC_EVSEStatusType', _FN115, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -9206,7 +8184,7 @@ def _e9(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9217,19 +8195,20 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
+   raise _stuck('AC_EVSEStatusType', _FN115, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AC_EVSEStatusType', _FN9, (f0, f1, f2,))
+   raise _stuck('AC_EVSEStatusType', _FN115, (f0, f1, f2,))
  w.a = a
 
 
-_FN9 = ('notification_max_delay', 'evse_notification', 'rcd')
+_FN115 = ('notification_max_delay', 'evse_notification', 'rcd')
 
-def _d10(r: Reader) -> Any:
+
+def _d116(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9267,7 +8246,7 @@ def _d10(r: Reader) -> Any:
  return o
 
 
-def _e10(w: Writer, o: Any) -> None:
+def _e116(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -9278,19 +8257,20 @@ def _e10(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVStatusType', _FN10, ())
+   raise _stuck('EVStatusType', _FN116, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVStatusType', _FN10, ())
+   raise _stuck('EVStatusType', _FN116, ())
  w.a = a
 
 
-_FN10 = ()
+_FN116 = ()
 
-def _d11(r: Reader) -> Any:
+
+def _d117(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9308,7 +8288,7 @@ def _d11(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw16(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9326,7 +8306,7 @@ def _d11(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9345,7 +8325,7 @@ def _d11(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw16(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9363,7 +8343,7 @@ def _d11(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9380,10 +8360,10 @@ def _d11(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V31[((x >> 1) & 3)]
+    f1 = _V76[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw31(r)
+    f1 = _dw76(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -9400,20 +8380,20 @@ def _d11(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    f2 = _V36[((x >> 1) & 7)]
+    f2 = _V81[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    f2 = _dw36(r)
+    f2 = _dw81(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f3 = _V37[((x >> 1) & 15)]
+    f3 = _V82[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f3 = _dw37(r)
+    f3 = _dw82(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -9430,10 +8410,10 @@ def _d11(r: Reader) -> Any:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f3 = _V37[((x >> 1) & 15)]
+    f3 = _V82[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f3 = _dw37(r)
+    f3 = _dw82(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -9464,7 +8444,7 @@ def _d11(r: Reader) -> Any:
  return o
 
 
-def _e11(w: Writer, o: Any) -> None:
+def _e117(w: Writer, o: Any) -> None:
  f0 = o.notification_max_delay
  f1 = o.evse_notification
  f2 = o.evse_isolation_status
@@ -9486,11 +8466,11 @@ def _e11(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew16(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew16(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9501,7 +8481,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN117, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -9514,11 +8494,11 @@ def _e11(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew16(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew16(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9529,17 +8509,17 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN117, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I31.get(v)
+   k = _I76.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew76(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9550,17 +8530,17 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN117, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 2
-   k = _I36.get(v)
+   k = _I81.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew36(w, v)
+    _ew81(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9568,12 +8548,12 @@ def _e11(w: Writer, o: Any) -> None:
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   k = _I37.get(v)
+   k = _I82.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew37(w, v)
+    _ew82(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9584,17 +8564,17 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN117, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
-   k = _I37.get(v)
+   k = _I82.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew37(w, v)
+    _ew82(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9605,19 +8585,20 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN117, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVSEStatusType', _FN11, (f0, f1, f2, f3,))
+   raise _stuck('DC_EVSEStatusType', _FN117, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN11 = ('notification_max_delay', 'evse_notification', 'evse_isolation_status', 'evse_status_code')
+_FN117 = ('notification_max_delay', 'evse_notification', 'evse_isolation_status', 'evse_status_code')
 
-def _d12(r: Reader) -> Any:
+
+def _d118(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9629,7 +8610,7 @@ def _d12(r: Reader) -> Any:
    r.pos = p + 22
    o = _new(DC_EVStatusType)
    o.ev_ready = ((x >> 19) & 1) == 1
-   o.ev_error_code = _V38[((x >> 12) & 15)]
+   o.ev_error_code = _V83[((x >> 12) & 15)]
    o.evresssoc = ((x >> 2) & 127)
    return o
  f0: Any = None
@@ -9646,7 +8627,7 @@ def _d12(r: Reader) -> Any:
     f0 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f0 = _dw20(r)
+    f0 = _dw26(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9668,7 +8649,7 @@ def _d12(r: Reader) -> Any:
     f0 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f0 = _dw20(r)
+    f0 = _dw26(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9685,10 +8666,10 @@ def _d12(r: Reader) -> Any:
    p += 6
    x = (v >> (n - p)) & 63
    if x & 33 == 0:
-    f1 = _V38[((x >> 1) & 15)]
+    f1 = _V83[((x >> 1) & 15)]
    else:
     r.pos = p - 6
-    f1 = _dw38(r)
+    f1 = _dw83(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -9708,7 +8689,7 @@ def _d12(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw35(r)
+    f2 = _dw80(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -9738,7 +8719,7 @@ def _d12(r: Reader) -> Any:
  return o
 
 
-def _e12(w: Writer, o: Any) -> None:
+def _e118(w: Writer, o: Any) -> None:
  f0 = o.ev_ready
  f1 = o.ev_error_code
  f2 = o.evresssoc
@@ -9747,7 +8728,7 @@ def _e12(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (f0 is True or f0 is False) and (k1 := _I38.get(f1)) is not None and type(f2) is int and 0 <= f2 <= 100:
+ if (f0 is True or f0 is False) and (k1 := _I83.get(f1)) is not None and type(f2) is int and 0 <= f2 <= 100:
   a = (a << 22) | ((1 if f0 else 0) << 19) | (k1 << 12) | (f2 << 2)
   f0 = None
   f1 = None
@@ -9773,7 +8754,7 @@ def _e12(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9784,7 +8765,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
+   raise _stuck('DC_EVStatusType', _FN118, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -9795,7 +8776,7 @@ def _e12(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9806,17 +8787,17 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
+   raise _stuck('DC_EVStatusType', _FN118, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I38.get(v)
+   k = _I83.get(v)
    if k is not None:
     a = (a << 6) | (k << 1)
    else:
     w.a = a
-    _ew38(w, v)
+    _ew83(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9827,7 +8808,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
+   raise _stuck('DC_EVStatusType', _FN118, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -9836,7 +8817,7 @@ def _e12(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew80(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9847,19 +8828,20 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
+   raise _stuck('DC_EVStatusType', _FN118, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVStatusType', _FN12, (f0, f1, f2,))
+   raise _stuck('DC_EVStatusType', _FN118, (f0, f1, f2,))
  w.a = a
 
 
-_FN12 = ('ev_ready', 'ev_error_code', 'evresssoc')
+_FN118 = ('ev_ready', 'ev_error_code', 'evresssoc')
 
-def _d13(r: Reader) -> Any:
+
+def _d119(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9874,7 +8856,7 @@ def _d13(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw30(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9896,7 +8878,7 @@ def _d13(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw30(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9917,7 +8899,7 @@ def _d13(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw30(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9939,7 +8921,7 @@ def _d13(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw30(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9969,7 +8951,7 @@ def _d13(r: Reader) -> Any:
  return o
 
 
-def _e13(w: Writer, o: Any) -> None:
+def _e119(w: Writer, o: Any) -> None:
  f0 = o.departure_time
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -9990,11 +8972,11 @@ def _e13(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -10003,7 +8985,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('EVChargeParameterType', _FN13, (f0,))
+   raise _stuck('EVChargeParameterType', _FN119, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -10018,11 +9000,11 @@ def _e13(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -10031,19 +9013,20 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('EVChargeParameterType', _FN13, (f0,))
+   raise _stuck('EVChargeParameterType', _FN119, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVChargeParameterType', _FN13, (f0,))
+   raise _stuck('EVChargeParameterType', _FN119, (f0,))
  w.a = a
 
 
-_FN13 = ('departure_time',)
+_FN119 = ('departure_time',)
 
-def _d14(r: Reader) -> Any:
+
+def _d120(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -10062,7 +9045,7 @@ def _d14(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw30(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10084,7 +9067,7 @@ def _d14(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw30(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10092,7 +9075,7 @@ def _d14(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -10100,13 +9083,13 @@ def _d14(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d83(r)
+    f1 = _d167(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -10125,7 +9108,7 @@ def _d14(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw30(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10147,12 +9130,12 @@ def _d14(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw30(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d83(r)
+   f1 = _d167(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -10170,7 +9153,7 @@ def _d14(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -10178,13 +9161,13 @@ def _d14(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d83(r)
+    f1 = _d167(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -10202,7 +9185,7 @@ def _d14(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -10210,13 +9193,13 @@ def _d14(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -10234,7 +9217,7 @@ def _d14(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -10242,13 +9225,13 @@ def _d14(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d83(r)
+    f3 = _d167(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -10266,7 +9249,7 @@ def _d14(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -10274,13 +9257,13 @@ def _d14(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d83(r)
+    f4 = _d167(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -10312,7 +9295,7 @@ def _d14(r: Reader) -> Any:
  return o
 
 
-def _e14(w: Writer, o: Any) -> None:
+def _e120(w: Writer, o: Any) -> None:
  f0 = o.departure_time
  f1 = o.eamount
  f2 = o.ev_max_voltage
@@ -10337,11 +9320,11 @@ def _e14(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -10353,7 +9336,7 @@ def _e14(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10366,15 +9349,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -10385,7 +9368,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN120, (f0, f1, f2, f3, f4,))
  if s == 3:
   if f0 is not None:
    v = f0
@@ -10400,11 +9383,11 @@ def _e14(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -10413,7 +9396,7 @@ def _e14(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 2) | 1
    w.a = a
-   _e83(w, v)
+   _e167(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -10424,7 +9407,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN120, (f0, f1, f2, f3, f4,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -10433,7 +9416,7 @@ def _e14(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10446,15 +9429,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -10465,7 +9448,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN120, (f0, f1, f2, f3, f4,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -10474,7 +9457,7 @@ def _e14(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10487,15 +9470,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -10506,7 +9489,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN120, (f0, f1, f2, f3, f4,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -10515,7 +9498,7 @@ def _e14(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10528,15 +9511,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -10547,7 +9530,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN120, (f0, f1, f2, f3, f4,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -10556,7 +9539,7 @@ def _e14(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -10569,15 +9552,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -10588,19 +9571,20 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN120, (f0, f1, f2, f3, f4,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AC_EVChargeParameterType', _FN14, (f0, f1, f2, f3, f4,))
+   raise _stuck('AC_EVChargeParameterType', _FN120, (f0, f1, f2, f3, f4,))
  w.a = a
 
 
-_FN14 = ('departure_time', 'eamount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
+_FN120 = ('departure_time', 'eamount', 'ev_max_voltage', 'ev_max_current', 'ev_min_current')
 
-def _d15(r: Reader) -> Any:
+
+def _d121(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -10623,7 +9607,7 @@ def _d15(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw30(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10645,7 +9629,7 @@ def _d15(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw30(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10653,12 +9637,12 @@ def _d15(r: Reader) -> Any:
     p += 22
     z = _new(DC_EVStatusType)
     z.ev_ready = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.ev_error_code = _V83[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f1 = z
    else:
     r.pos = p
-    f1 = _d12(r)
+    f1 = _d118(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -10677,7 +9661,7 @@ def _d15(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw30(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10699,12 +9683,12 @@ def _d15(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw30(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d12(r)
+   f1 = _d118(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -10722,12 +9706,12 @@ def _d15(r: Reader) -> Any:
     p += 22
     z = _new(DC_EVStatusType)
     z.ev_ready = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.ev_error_code = _V83[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f1 = z
    else:
     r.pos = p
-    f1 = _d12(r)
+    f1 = _d118(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -10745,7 +9729,7 @@ def _d15(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -10753,13 +9737,13 @@ def _d15(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -10777,7 +9761,7 @@ def _d15(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -10785,13 +9769,13 @@ def _d15(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d83(r)
+    f3 = _d167(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -10799,7 +9783,7 @@ def _d15(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -10807,13 +9791,13 @@ def _d15(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d83(r)
+    f4 = _d167(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -10831,7 +9815,7 @@ def _d15(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -10839,13 +9823,13 @@ def _d15(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d83(r)
+    f4 = _d167(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -10863,7 +9847,7 @@ def _d15(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f5 = z
@@ -10871,13 +9855,13 @@ def _d15(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f5 = z
    else:
     r.pos = p
-    f5 = _d83(r)
+    f5 = _d167(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -10885,7 +9869,7 @@ def _d15(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f6 = z
@@ -10893,13 +9877,13 @@ def _d15(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f6 = z
    else:
     r.pos = p
-    f6 = _d83(r)
+    f6 = _d167(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -10909,7 +9893,7 @@ def _d15(r: Reader) -> Any:
     f7 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f7 = _dw35(r)
+    f7 = _dw80(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
@@ -10919,7 +9903,7 @@ def _d15(r: Reader) -> Any:
     f8 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f8 = _dw35(r)
+    f8 = _dw80(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 4:
@@ -10939,7 +9923,7 @@ def _d15(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f6 = z
@@ -10947,13 +9931,13 @@ def _d15(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f6 = z
    else:
     r.pos = p
-    f6 = _d83(r)
+    f6 = _d167(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -10963,7 +9947,7 @@ def _d15(r: Reader) -> Any:
     f7 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f7 = _dw35(r)
+    f7 = _dw80(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -10973,7 +9957,7 @@ def _d15(r: Reader) -> Any:
     f8 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f8 = _dw35(r)
+    f8 = _dw80(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 3:
@@ -10995,7 +9979,7 @@ def _d15(r: Reader) -> Any:
     f7 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f7 = _dw35(r)
+    f7 = _dw80(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -11005,7 +9989,7 @@ def _d15(r: Reader) -> Any:
     f8 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f8 = _dw35(r)
+    f8 = _dw80(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -11027,7 +10011,7 @@ def _d15(r: Reader) -> Any:
     f8 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f8 = _dw35(r)
+    f8 = _dw80(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -11065,7 +10049,7 @@ def _d15(r: Reader) -> Any:
  return o
 
 
-def _e15(w: Writer, o: Any) -> None:
+def _e121(w: Writer, o: Any) -> None:
  f0 = o.departure_time
  f1 = o.dc_ev_status
  f2 = o.ev_maximum_current_limit
@@ -11094,11 +10078,11 @@ def _e15(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -11107,7 +10091,7 @@ def _e15(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 2) | 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -11118,7 +10102,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 3:
   if f0 is not None:
    v = f0
@@ -11133,11 +10117,11 @@ def _e15(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -11146,7 +10130,7 @@ def _e15(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 2) | 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -11157,13 +10141,13 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -11174,7 +10158,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -11183,7 +10167,7 @@ def _e15(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11196,15 +10180,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -11215,7 +10199,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -11224,7 +10208,7 @@ def _e15(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11237,15 +10221,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -11257,7 +10241,7 @@ def _e15(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11270,15 +10254,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -11289,7 +10273,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -11298,7 +10282,7 @@ def _e15(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11311,15 +10295,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -11330,7 +10314,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -11339,7 +10323,7 @@ def _e15(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11352,15 +10336,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -11372,7 +10356,7 @@ def _e15(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11385,15 +10369,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -11405,7 +10389,7 @@ def _e15(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew80(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11417,7 +10401,7 @@ def _e15(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew80(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -11426,7 +10410,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -11435,7 +10419,7 @@ def _e15(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11448,15 +10432,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -11468,7 +10452,7 @@ def _e15(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew80(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11480,7 +10464,7 @@ def _e15(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew80(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -11489,7 +10473,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -11498,7 +10482,7 @@ def _e15(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew80(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11510,7 +10494,7 @@ def _e15(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew80(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -11519,7 +10503,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -11528,7 +10512,7 @@ def _e15(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew35(w, v)
+    _ew80(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -11537,19 +10521,20 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 10:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVChargeParameterType', _FN15, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVChargeParameterType', _FN121, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  w.a = a
 
 
-_FN15 = ('departure_time', 'dc_ev_status', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'ev_maximum_voltage_limit', 'ev_energy_capacity', 'ev_energy_request', 'full_soc', 'bulk_soc')
+_FN121 = ('departure_time', 'dc_ev_status', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'ev_maximum_voltage_limit', 'ev_energy_capacity', 'ev_energy_request', 'full_soc', 'bulk_soc')
 
-def _d16(r: Reader) -> Any:
+
+def _d122(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -11587,7 +10572,7 @@ def _d16(r: Reader) -> Any:
  return o
 
 
-def _e16(w: Writer, o: Any) -> None:
+def _e122(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -11598,19 +10583,20 @@ def _e16(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVSEChargeParameterType', _FN16, ())
+   raise _stuck('EVSEChargeParameterType', _FN122, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVSEChargeParameterType', _FN16, ())
+   raise _stuck('EVSEChargeParameterType', _FN122, ())
  w.a = a
 
 
-_FN16 = ()
+_FN122 = ()
 
-def _d17(r: Reader) -> Any:
+
+def _d123(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -11625,7 +10611,7 @@ def _d17(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d9(r)
+   f0 = _d115(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11642,7 +10628,7 @@ def _d17(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d9(r)
+   f0 = _d115(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11660,7 +10646,7 @@ def _d17(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -11668,13 +10654,13 @@ def _d17(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d83(r)
+    f1 = _d167(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -11692,7 +10678,7 @@ def _d17(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -11700,13 +10686,13 @@ def _d17(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -11736,7 +10722,7 @@ def _d17(r: Reader) -> Any:
  return o
 
 
-def _e17(w: Writer, o: Any) -> None:
+def _e123(w: Writer, o: Any) -> None:
  f0 = o.ac_evse_status
  f1 = o.evse_nominal_voltage
  f2 = o.evse_max_current
@@ -11750,7 +10736,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e9(w, v)
+   _e115(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -11761,13 +10747,13 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN123, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e9(w, v)
+   _e115(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -11778,7 +10764,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN123, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -11787,7 +10773,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11800,15 +10786,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -11819,7 +10805,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN123, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -11828,7 +10814,7 @@ def _e17(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -11841,15 +10827,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -11860,19 +10846,20 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN123, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AC_EVSEChargeParameterType', _FN17, (f0, f1, f2,))
+   raise _stuck('AC_EVSEChargeParameterType', _FN123, (f0, f1, f2,))
  w.a = a
 
 
-_FN17 = ('ac_evse_status', 'evse_nominal_voltage', 'evse_max_current')
+_FN123 = ('ac_evse_status', 'evse_nominal_voltage', 'evse_max_current')
 
-def _d18(r: Reader) -> Any:
+
+def _d124(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -11893,7 +10880,7 @@ def _d18(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d11(r)
+   f0 = _d117(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11910,7 +10897,7 @@ def _d18(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d11(r)
+   f0 = _d117(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11928,7 +10915,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -11936,13 +10923,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d83(r)
+    f1 = _d167(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -11960,7 +10947,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -11968,13 +10955,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -11992,7 +10979,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -12000,13 +10987,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d83(r)
+    f3 = _d167(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -12024,7 +11011,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -12032,13 +11019,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d83(r)
+    f4 = _d167(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -12056,7 +11043,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f5 = z
@@ -12064,13 +11051,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f5 = z
    else:
     r.pos = p
-    f5 = _d83(r)
+    f5 = _d167(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -12088,7 +11075,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f6 = z
@@ -12096,13 +11083,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f6 = z
    else:
     r.pos = p
-    f6 = _d83(r)
+    f6 = _d167(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -12110,7 +11097,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f7 = z
@@ -12118,13 +11105,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f7 = z
    else:
     r.pos = p
-    f7 = _d83(r)
+    f7 = _d167(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -12142,7 +11129,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f7 = z
@@ -12150,13 +11137,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f7 = z
    else:
     r.pos = p
-    f7 = _d83(r)
+    f7 = _d167(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -12174,7 +11161,7 @@ def _d18(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -12182,13 +11169,13 @@ def _d18(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d83(r)
+    f8 = _d167(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -12226,7 +11213,7 @@ def _d18(r: Reader) -> Any:
  return o
 
 
-def _e18(w: Writer, o: Any) -> None:
+def _e124(w: Writer, o: Any) -> None:
  f0 = o.dc_evse_status
  f1 = o.evse_maximum_current_limit
  f2 = o.evse_maximum_power_limit
@@ -12246,7 +11233,7 @@ def _e18(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e117(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -12257,13 +11244,13 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e117(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -12274,7 +11261,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -12283,7 +11270,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12296,15 +11283,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -12315,7 +11302,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -12324,7 +11311,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12337,15 +11324,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -12356,7 +11343,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -12365,7 +11352,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12378,15 +11365,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -12397,7 +11384,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -12406,7 +11393,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12419,15 +11406,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -12438,7 +11425,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -12447,7 +11434,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12460,15 +11447,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -12479,7 +11466,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -12488,7 +11475,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12501,15 +11488,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -12521,7 +11508,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12534,15 +11521,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -12553,7 +11540,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -12562,7 +11549,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12575,15 +11562,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -12594,7 +11581,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -12603,7 +11590,7 @@ def _e18(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -12616,15 +11603,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -12633,19 +11620,20 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 10:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVSEChargeParameterType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('DC_EVSEChargeParameterType', _FN124, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  w.a = a
 
 
-_FN18 = ('dc_evse_status', 'evse_maximum_current_limit', 'evse_maximum_power_limit', 'evse_maximum_voltage_limit', 'evse_minimum_current_limit', 'evse_minimum_voltage_limit', 'evse_current_regulation_tolerance', 'evse_peak_current_ripple', 'evse_energy_to_be_delivered')
+_FN124 = ('dc_evse_status', 'evse_maximum_current_limit', 'evse_maximum_power_limit', 'evse_maximum_voltage_limit', 'evse_minimum_current_limit', 'evse_minimum_voltage_limit', 'evse_current_regulation_tolerance', 'evse_peak_current_ripple', 'evse_energy_to_be_delivered')
 
-def _d19(r: Reader) -> Any:
+
+def _d125(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -12683,7 +11671,7 @@ def _d19(r: Reader) -> Any:
  return o
 
 
-def _e19(w: Writer, o: Any) -> None:
+def _e125(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -12694,19 +11682,20 @@ def _e19(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVPowerDeliveryParameterType', _FN19, ())
+   raise _stuck('EVPowerDeliveryParameterType', _FN125, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EVPowerDeliveryParameterType', _FN19, ())
+   raise _stuck('EVPowerDeliveryParameterType', _FN125, ())
  w.a = a
 
 
-_FN19 = ()
+_FN125 = ()
 
-def _d20(r: Reader) -> Any:
+
+def _d126(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -12724,12 +11713,12 @@ def _d20(r: Reader) -> Any:
     p += 22
     z = _new(DC_EVStatusType)
     z.ev_ready = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.ev_error_code = _V83[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d12(r)
+    f0 = _d118(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -12746,7 +11735,7 @@ def _d20(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d12(r)
+   f0 = _d118(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -12766,7 +11755,7 @@ def _d20(r: Reader) -> Any:
     f1 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f1 = _dw20(r)
+    f1 = _dw26(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -12776,7 +11765,7 @@ def _d20(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw20(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -12796,7 +11785,7 @@ def _d20(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw20(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -12826,7 +11815,7 @@ def _d20(r: Reader) -> Any:
  return o
 
 
-def _e20(w: Writer, o: Any) -> None:
+def _e126(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  f1 = o.bulk_charging_complete
  f2 = o.charging_complete
@@ -12840,7 +11829,7 @@ def _e20(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -12851,13 +11840,13 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN126, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -12868,7 +11857,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN126, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -12879,7 +11868,7 @@ def _e20(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -12893,7 +11882,7 @@ def _e20(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -12904,7 +11893,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN126, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -12915,7 +11904,7 @@ def _e20(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -12926,11824 +11915,20 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN126, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_EVPowerDeliveryParameterType', _FN20, (f0, f1, f2,))
+   raise _stuck('DC_EVPowerDeliveryParameterType', _FN126, (f0, f1, f2,))
  w.a = a
 
 
-_FN20 = ('dc_ev_status', 'bulk_charging_complete', 'charging_complete')
+_FN126 = ('dc_ev_status', 'bulk_charging_complete', 'charging_complete')
 
-def _d21(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d23(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d23(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d23(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f2 = _d22(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d30(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   e = _d36(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d36(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d36(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureType)
- o.id = f0
- o.signed_info = f1
- o.signature_value = f2
- o.key_info = f3
- o.object_ = f4
- return o
 
-
-def _e21(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.signed_info
- f2 = o.signature_value
- f3 = o.key_info
- f4 = o.object_
- i4 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e23(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing id or signed_info")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e23(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signed_info")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e23(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signed_info")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   w.a = a
-   _e22(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signature_value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif i4 < len(f4):
-   v = f4[i4]
-   a = (a << 2) | 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
- if s == 5:
-  if i4 < len(f4):
-   v = f4[i4]
-   a <<= 2
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
- while s == 6:
-  if i4 < len(f4):
-   v = f4[i4]
-   a <<= 2
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN21, (f0, f1, f2, f3, f4[i4:],))
- w.a = a
-
-
-_FN21 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
-
-def _d22(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = b""
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureValueType)
- o.id = f0
- o.value = f1
- return o
-
-
-def _e22(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.value
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 5) | (2 << 3)
-    s = -1
-   else:
-    a = (a << 2) | 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing id or value")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN22, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    a <<= 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing value")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN22, (f0, f1,))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 3) | (1 << 2)
-    s = -1
-   else:
-    a <<= 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN22, (f0, f1,))
- if s == 2:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN22, (f0, f1,))
- w.a = a
-
-
-_FN22 = ('id', 'value')
-
-def _d23(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d24(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d24(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d24(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f2 = _d25(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d26(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d26(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d26(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignedInfoType)
- o.id = f0
- o.canonicalization_method = f1
- o.signature_method = f2
- o.reference = f3
- return o
-
-
-def _e23(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.canonicalization_method
- f2 = o.signature_method
- f3 = o.reference
- i3 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e24(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method or id")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e24(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e24(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   w.a = a
-   _e25(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing signature_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
- if s == 4:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 1
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing reference")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
- if s == 5:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 2
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
- while s == 6:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 2
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN23, (f0, f1, f2, f3[i3:],))
- w.a = a
-
-
-_FN23 = ('id', 'canonicalization_method', 'signature_method', 'reference')
-
-def _d24(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 2)) & 3 == 1:
-   r.pos = p + 2
-   o = _new(CanonicalizationMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(CanonicalizationMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e24(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 2) | 1
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K24.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN24, f)
- if s == 1:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN24, f)
- while s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN24, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN24, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('CanonicalizationMethodType', _FN24, it[q][0])
-
-
-_FN24 = ('algorithm', 'content')
-_K24: dict[str, int] = {}
-
-def _d25(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 3)) & 7 == 2:
-   r.pos = p + 3
-   o = _new(SignatureMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    e = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw6(r, 1, e)
-     p = r.pos; v = r.v
-   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    e = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw6(r, 1, e)
-     p = r.pos; v = r.v
-   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e25(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 3) | 2
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K25.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN25, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew6(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN25, f)
- while s == 2:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew6(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN25, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN25, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN25, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SignatureMethodType', _FN25, it[q][0])
-
-
-_FN25 = ('algorithm', 'content')
-_K25: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
-
-def _d26(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f3 = _d27(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   f4 = _d29(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 0, 0, 3, 0, 6)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   f3 = _d27(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   f4 = _d29(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 0, 2, 1, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f3 = _d27(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   r.pos = p
-   f4 = _d29(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 0, 1, 2, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d27(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f4 = _d29(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 3, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d27(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f4 = _d29(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f4 = _d29(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw3(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw3(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ReferenceType)
- o.id = f0
- o.type_ = f1
- o.uri = f2
- o.transforms = f3
- o.digest_method = f4
- o.digest_value = f5
- return o
-
-
-def _e26(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.type_
- f2 = o.uri
- f3 = o.transforms
- f4 = o.digest_method
- f5 = o.digest_value
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 3
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   a = (a << 3) | 1
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   a = (a << 3) | 2
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 3
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 4
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
-   a = (a << 6) | (5 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
- if s == 1:
-  if f1 is not None:
-   a <<= 3
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   a = (a << 3) | 1
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 2
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 3
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
-   a = (a << 6) | (4 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
- if s == 2:
-  if f2 is not None:
-   a <<= 2
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 2
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms or uri")
-   a = (a << 5) | (3 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
- if s == 3:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
- if s == 6:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
- if s == 4:
-  if f4 is not None:
-   v = f4
-   a <<= 1
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
- if s == 5:
-  if f5 is not None:
-   v = f5
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew3(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
- if s == 7:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN26, (f0, f1, f2, f3, f4, f5,))
- w.a = a
-
-
-_FN26 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
-
-def _d27(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d28(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d28(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d28(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d28(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(TransformsType)
- o.transform = f0
- return o
-
-
-def _e27(w: Writer, o: Any) -> None:
- f0 = o.transform
- i0 = 0
- left: int = len(f0)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e28(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('TransformsType', "missing transform")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN27, (f0[i0:],))
- if s == 2:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e28(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('TransformsType', "missing transform")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN27, (f0[i0:],))
- if s == 1:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e28(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN27, (f0[i0:],))
- while s == 3:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e28(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN27, (f0[i0:],))
- w.a = a
-
-
-_FN27 = ('transform',)
-
-def _d28(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 3)) & 7 == 2:
-   r.pos = p + 3
-   o = _new(TransformType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s >= 0:
-  while s == 0:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 0, 0, 1, 0, 2)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 1, 1, 0, 1, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 4
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(TransformType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e28(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 3) | 2
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K28.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 0:
-    a <<= 1
-    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-     w.a = a
-     _s2(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN28, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN28, f)
-  while s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN28, f)
-  while s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 3
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN28, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN28, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('TransformType', _FN28, it[q][0])
-
-
-_FN28 = ('algorithm', 'content')
-_K28: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
-
-def _d29(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 2)) & 3 == 1:
-   r.pos = p + 2
-   o = _new(DigestMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DigestMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e29(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 2) | 1
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K29.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN29, f)
- if s == 1:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN29, f)
- while s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN29, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN29, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('DigestMethodType', _FN29, it[q][0])
-
-
-_FN29 = ('algorithm', 'content')
-_K29: dict[str, int] = {}
-
-def _d30(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 2:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 3:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 4:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 6:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 7:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 8:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 0, 0, 1, 0, 10)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 8:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 9:
-    r.pos = p
-    s = _dv(r, 1, 0, 0, 1, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 10:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 8:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 9:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 10, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 9:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 9, 9)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 8:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 8
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 8, 8)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 7:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 7
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 7, 7)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 6:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 6, 6)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 5
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 4
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 11:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 11
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 11, 11)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 12:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 12
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 12, 12)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 13:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 13, 13)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 14:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 14
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 14, 14)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 15:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 15
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 15, 15)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 16:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 16
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 16, 16)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 17:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 17
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 17, 17)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 18:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d31(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d32(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d33(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 18, 18)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(KeyInfoType)
- o.id = f0
- o.content = f1
- return o
-
-
-def _e30(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.id
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K30.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 0:
-    a <<= 4
-    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-     w.a = a
-     _s0(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == 1000:
-    a = (a << 4) | 1
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 2
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 3
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 4
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 5
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 6
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 7
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 7) | (10 << 3)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 8
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 7) | (9 << 3)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 10:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 8
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 6) | (9 << 2)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 9:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 9
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 8:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 8
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 7:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 7
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 6:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 6
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 5
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 3
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 11:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 11
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 12:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 12
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 13:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 13
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 14:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 14
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 15:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 15
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 16:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 16
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 17:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 17
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
-  while s == 18:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e31(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e32(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e33(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 18
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN30, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('KeyInfoType', _FN30, it[q][0])
-
-
-_FN30 = ('id', 'content')
-_K30: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
-
-def _d31(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   e = _d40(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d41(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   e = _d40(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d41(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(KeyValueType)
- o.content = f0
- return o
-
-
-def _e31(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K31.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 3) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -2:
-   raise _err('KeyValueType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 6) | (4 << 3)
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN31, f)
- while s == 4:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   w.a = a
-   _e40(w, v)
-   a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 3) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -2:
-   raise _err('KeyValueType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 5) | (4 << 2)
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN31, f)
- while s == 3:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN31, f)
- while s == 2:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN31, f)
- while s == 1:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN31, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('KeyValueType', _FN31, it[q][0])
-
-
-_FN31 = ('content',)
-_K31: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
-
-def _d32(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f2 = _d27(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 1, 2, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   f2 = _d27(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 1, 1, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d27(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 2, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d27(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RetrievalMethodType)
- o.type_ = f0
- o.uri = f1
- o.transforms = f2
- return o
-
-
-def _e32(w: Writer, o: Any) -> None:
- f0 = o.type_
- f1 = o.uri
- f2 = o.transforms
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 3
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   a = (a << 3) | 1
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   a <<= 2
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
- if s == 4:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN32, (f0, f1, f2,))
- w.a = a
-
-
-_FN32 = ('type_', 'uri', 'transforms')
-
-def _d33(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 2
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 3
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 4
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 6:
-    r.pos = p
-    s = _dv(r, 0, 0, 0, 0, 7)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 7:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 2
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 3
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 4
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 6:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 7, 7)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 6:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 6, 6)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 1, 1)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 8:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 8, 8)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 9:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 9, 9)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 10:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 10, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 11:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 11, 11)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 12:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 12, 12)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 13:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d77(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 13, 13)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(X509DataType)
- o.content = f0
- return o
-
-
-def _e33(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K33.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 1
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 3
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 5
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 6) | (6 << 3)
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  if s == 7:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 1
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 3
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 5
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 5) | (6 << 2)
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  if s == 6:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  if s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  if s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  if s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  if s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  while s == 8:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  while s == 9:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  while s == 10:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  while s == 11:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  while s == 12:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
-  while s == 13:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e77(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN33, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('X509DataType', _FN33, it[q][0])
-
-
-_FN33 = ('content',)
-_K33: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
-
-def _d34(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(PGPDataType)
- o.content = f0
- return o
-
-
-def _e34(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K34.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN34, f)
- if s == 3:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN34, f)
- if s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN34, f)
- while s == 6:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN34, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1001:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 4
-  elif f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN34, f)
- if s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN34, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN34, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('PGPDataType', _FN34, it[q][0])
-
-
-_FN34 = ('content',)
-_K34: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
-
-def _d35(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 0, 0, 0, 0, 2)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 1, 1)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    s = -1
-   elif c == 2:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 5
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    s = -1
-   elif c == 2:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(SPKIDataType)
- o.content = f0
- return o
-
-
-def _e35(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K35.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN35, f)
-  if s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 3) | (1 << 2)
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN35, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('SPKIDataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 2) | 2
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN35, f)
-  if s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 2) | 1
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN35, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('SPKIDataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 2) | 2
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN35, f)
-  if s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 2) | 1
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN35, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SPKIDataType', _FN35, it[q][0])
-
-
-_FN35 = ('content',)
-_K35: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
-
-def _d36(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = []
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 0, 1, 3, 0, 5)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 1, 1, 2, 1, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 1, 1, 2, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 3, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ObjectType)
- o.encoding = f0
- o.id = f1
- o.mime_type = f2
- o.content = f3
- return o
-
-
-def _e36(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.encoding
- if v is not None:
-  it.append((0, v))
- v = o.id
- if v is not None:
-  it.append((1, v))
- v = o.mime_type
- if v is not None:
-  it.append((2, v))
- for nm, v in o.content:
-  it.append((_K36.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1:
-   a = (a << 3) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == 2:
-   a = (a << 3) | 2
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 5
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN36, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == 2:
-   a = (a << 3) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 4
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN36, f)
- if s == 2:
-  f, v = it[q]
-  if f == 2:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN36, f)
- if s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN36, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN36, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN36, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('ObjectType', _FN36, it[q][0])
-
-
-_FN36 = ('encoding', 'id', 'mime_type', 'content')
-_K36: dict[str, int] = {}
-
-def _d37(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d26(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d26(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d26(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d26(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d26(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ManifestType)
- o.id = f0
- o.reference = f1
- return o
-
-
-def _e37(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.reference
- i1 = 0
- left: int = (f0 is not None) + len(f1)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif i1 < len(f1):
-   v = f1[i1]
-   a = (a << 2) | 1
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing id or reference")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN37, (f0, f1[i1:],))
- if s == 1:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing reference")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN37, (f0, f1[i1:],))
- if s == 3:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing reference")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN37, (f0, f1[i1:],))
- if s == 2:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN37, (f0, f1[i1:],))
- while s == 4:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN37, (f0, f1[i1:],))
- w.a = a
-
-
-_FN37 = ('id', 'reference')
-
-def _d38(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d39(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d39(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d39(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d39(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d39(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignaturePropertiesType)
- o.id = f0
- o.signature_property = f1
- return o
-
-
-def _e38(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.signature_property
- i1 = 0
- left: int = (f0 is not None) + len(f1)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif i1 < len(f1):
-   v = f1[i1]
-   a = (a << 2) | 1
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing id or signature_property")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN38, (f0, f1[i1:],))
- if s == 1:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing signature_property")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN38, (f0, f1[i1:],))
- if s == 3:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing signature_property")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN38, (f0, f1[i1:],))
- if s == 2:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN38, (f0, f1[i1:],))
- while s == 4:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN38, (f0, f1[i1:],))
- w.a = a
-
-
-_FN38 = ('id', 'signature_property')
-
-def _d39(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 2, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 1, 1, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 2, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignaturePropertyType)
- o.id = f0
- o.target = f1
- o.content = f2
- return o
-
-
-def _e39(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.id
- if v is not None:
-  it.append((0, v))
- v = o.target
- if v is not None:
-  it.append((1, v))
- for nm, v in o.content:
-  it.append((_K39.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 2
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1:
-   a = (a << 2) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN39, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN39, f)
- if s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN39, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN39, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN39, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN39, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SignaturePropertyType', _FN39, it[q][0])
-
-
-_FN39 = ('id', 'target', 'content')
-_K39: dict[str, int] = {}
-
-def _d40(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- f6: Any = None
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f1 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw5(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f4 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw5(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw5(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw5(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f6 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw5(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DSAKeyValueType)
- o.p = f0
- o.q = f1
- o.g = f2
- o.y = f3
- o.j = f4
- o.seed = f5
- o.pgen_counter = f6
- return o
-
-
-def _e40(w: Writer, o: Any) -> None:
- f0 = o.p
- f1 = o.q
- f2 = o.g
- f3 = o.y
- f4 = o.j
- f5 = o.seed
- f6 = o.pgen_counter
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or p or y")
-   a = (a << 5) | (3 << 3)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 4:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or p or y")
-   a = (a << 4) | (3 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing q")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 5:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or y")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 2:
-  if f3 is not None:
-   v = f3
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing y")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 3:
-  if f4 is not None:
-   v = f4
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 6:
-  if f5 is not None:
-   v = f5
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 7:
-  if f6 is not None:
-   v = f6
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing pgen_counter")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 8:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN40, (f0, f1, f2, f3, f4, f5, f6,))
- w.a = a
-
-
-_FN40 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
-
-def _d41(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f1 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw5(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RSAKeyValueType)
- o.modulus = f0
- o.exponent = f1
- return o
-
-
-def _e41(w: Writer, o: Any) -> None:
- f0 = o.modulus
- f1 = o.exponent
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing modulus")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN41, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing modulus")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN41, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing exponent")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN41, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN41, (f0, f1,))
- w.a = a
-
-
-_FN41 = ('modulus', 'exponent')
-
-def _d42(r: Reader) -> Any:
+def _d127(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -24781,7 +11966,7 @@ def _d42(r: Reader) -> Any:
  return o
 
 
-def _e42(w: Writer, o: Any) -> None:
+def _e127(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -24792,19 +11977,20 @@ def _e42(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BodyBaseType', _FN42, ())
+   raise _stuck('BodyBaseType', _FN127, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BodyBaseType', _FN42, ())
+   raise _stuck('BodyBaseType', _FN127, ())
  w.a = a
 
 
-_FN42 = ()
+_FN127 = ()
 
-def _d43(r: Reader) -> Any:
+
+def _d128(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -24819,7 +12005,7 @@ def _d43(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw74(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -24834,7 +12020,7 @@ def _d43(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw74(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -24853,7 +12039,7 @@ def _d43(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw28(r)
+    f0 = _dw74(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -24868,7 +12054,7 @@ def _d43(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw28(r, 1, f0)
+     f0 = _dw74(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -24896,7 +12082,7 @@ def _d43(r: Reader) -> Any:
  return o
 
 
-def _e43(w: Writer, o: Any) -> None:
+def _e128(w: Writer, o: Any) -> None:
  f0 = o.evccid
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -24911,7 +12097,7 @@ def _e43(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew28(w, v)
+    _ew74(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -24922,7 +12108,7 @@ def _e43(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SessionSetupReqType', _FN43, (f0,))
+   raise _stuck('SessionSetupReqType', _FN128, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -24931,7 +12117,7 @@ def _e43(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew28(w, v)
+    _ew74(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -24942,19 +12128,20 @@ def _e43(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionSetupReqType', _FN43, (f0,))
+   raise _stuck('SessionSetupReqType', _FN128, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionSetupReqType', _FN43, (f0,))
+   raise _stuck('SessionSetupReqType', _FN128, (f0,))
  w.a = a
 
 
-_FN43 = ('evccid',)
+_FN128 = ('evccid',)
 
-def _d44(r: Reader) -> Any:
+
+def _d129(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -24968,7 +12155,7 @@ def _d44(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -24977,10 +12164,10 @@ def _d44(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -24999,10 +12186,10 @@ def _d44(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -25019,7 +12206,7 @@ def _d44(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw18(r)
+    f1 = _dw66(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -25034,7 +12221,7 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw18(r, 1, f1)
+     f1 = _dw66(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -25051,7 +12238,7 @@ def _d44(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw22(r)
+    f2 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -25070,7 +12257,7 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw22(r, 1, f2)
+     f2 = _dw29(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -25102,7 +12289,7 @@ def _d44(r: Reader) -> Any:
  return o
 
 
-def _e44(w: Writer, o: Any) -> None:
+def _e129(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evseid
  f2 = o.evse_time_stamp
@@ -25111,7 +12298,7 @@ def _e44(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -25120,12 +12307,12 @@ def _e44(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -25136,17 +12323,17 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN129, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -25157,7 +12344,7 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN129, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -25166,7 +12353,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew18(w, v)
+    _ew66(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -25177,7 +12364,7 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN129, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -25195,11 +12382,11 @@ def _e44(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -25208,19 +12395,20 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN129, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionSetupResType', _FN44, (f0, f1, f2,))
+   raise _stuck('SessionSetupResType', _FN129, (f0, f1, f2,))
  w.a = a
 
 
-_FN44 = ('response_code', 'evseid', 'evse_time_stamp')
+_FN129 = ('response_code', 'evseid', 'evse_time_stamp')
 
-def _d45(r: Reader) -> Any:
+
+def _d130(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -25236,7 +12424,7 @@ def _d45(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw26(r)
+    f0 = _dw72(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -25251,17 +12439,17 @@ def _d45(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw26(r, 1, f0)
+     f0 = _dw72(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V27[((x >> 1) & 3)]
+    f1 = _V73[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw27(r)
+    f1 = _dw73(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -25282,7 +12470,7 @@ def _d45(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw26(r)
+    f0 = _dw72(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -25297,17 +12485,17 @@ def _d45(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw26(r, 1, f0)
+     f0 = _dw72(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V27[((x >> 1) & 3)]
+    f1 = _V73[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw27(r)
+    f1 = _dw73(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -25326,10 +12514,10 @@ def _d45(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V27[((x >> 1) & 3)]
+    f1 = _V73[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw27(r)
+    f1 = _dw73(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -25360,7 +12548,7 @@ def _d45(r: Reader) -> Any:
  return o
 
 
-def _e45(w: Writer, o: Any) -> None:
+def _e130(w: Writer, o: Any) -> None:
  f0 = o.service_scope
  f1 = o.service_category
  left: int = (f0 is not None) + (f1 is not None)
@@ -25376,7 +12564,7 @@ def _e45(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew72(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -25384,12 +12572,12 @@ def _e45(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   k = _I27.get(v)
+   k = _I73.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew73(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -25398,7 +12586,7 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryReqType', _FN45, (f0, f1,))
+   raise _stuck('ServiceDiscoveryReqType', _FN130, (f0, f1,))
  if s == 3:
   if f0 is not None:
    v = f0
@@ -25407,7 +12595,7 @@ def _e45(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew72(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -25415,12 +12603,12 @@ def _e45(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   k = _I27.get(v)
+   k = _I73.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew73(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -25429,17 +12617,17 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryReqType', _FN45, (f0, f1,))
+   raise _stuck('ServiceDiscoveryReqType', _FN130, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
-   k = _I27.get(v)
+   k = _I73.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew73(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -25448,19 +12636,20 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryReqType', _FN45, (f0, f1,))
+   raise _stuck('ServiceDiscoveryReqType', _FN130, (f0, f1,))
  if s == 2:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryReqType', _FN45, (f0, f1,))
+   raise _stuck('ServiceDiscoveryReqType', _FN130, (f0, f1,))
  w.a = a
 
 
-_FN45 = ('service_scope', 'service_category')
+_FN130 = ('service_scope', 'service_category')
 
-def _d46(r: Reader) -> Any:
+
+def _d131(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -25475,7 +12664,7 @@ def _d46(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -25484,10 +12673,10 @@ def _d46(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -25506,10 +12695,10 @@ def _d46(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -25524,7 +12713,7 @@ def _d46(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d88(r)
+   f1 = _d172(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -25539,7 +12728,7 @@ def _d46(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d89(r)
+   f2 = _d173(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -25554,7 +12743,7 @@ def _d46(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f3 = _d90(r)
+   f3 = _d174(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -25587,7 +12776,7 @@ def _d46(r: Reader) -> Any:
  return o
 
 
-def _e46(w: Writer, o: Any) -> None:
+def _e131(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.payment_option_list
  f2 = o.charge_service
@@ -25597,7 +12786,7 @@ def _e46(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -25606,12 +12795,12 @@ def _e46(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -25622,17 +12811,17 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN131, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -25643,13 +12832,13 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN131, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e88(w, v)
+   _e172(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -25660,13 +12849,13 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN131, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e89(w, v)
+   _e173(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -25677,13 +12866,13 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN131, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 2
    w.a = a
-   _e90(w, v)
+   _e174(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -25692,19 +12881,20 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN131, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceDiscoveryResType', _FN46, (f0, f1, f2, f3,))
+   raise _stuck('ServiceDiscoveryResType', _FN131, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN46 = ('response_code', 'payment_option_list', 'charge_service', 'service_list')
+_FN131 = ('response_code', 'payment_option_list', 'charge_service', 'service_list')
 
-def _d47(r: Reader) -> Any:
+
+def _d132(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -25719,7 +12909,7 @@ def _d47(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw25(r)
+    f0 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -25737,7 +12927,7 @@ def _d47(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw25(r, 1, f0)
+     f0 = _dw71(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -25756,7 +12946,7 @@ def _d47(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw25(r)
+    f0 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -25774,7 +12964,7 @@ def _d47(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw25(r, 1, f0)
+     f0 = _dw71(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -25802,7 +12992,7 @@ def _d47(r: Reader) -> Any:
  return o
 
 
-def _e47(w: Writer, o: Any) -> None:
+def _e132(w: Writer, o: Any) -> None:
  f0 = o.service_id
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -25821,11 +13011,11 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -25836,7 +13026,7 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceDetailReqType', _FN47, (f0,))
+   raise _stuck('ServiceDetailReqType', _FN132, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -25849,11 +13039,11 @@ def _e47(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -25864,19 +13054,20 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDetailReqType', _FN47, (f0,))
+   raise _stuck('ServiceDetailReqType', _FN132, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceDetailReqType', _FN47, (f0,))
+   raise _stuck('ServiceDetailReqType', _FN132, (f0,))
  w.a = a
 
 
-_FN47 = ('service_id',)
+_FN132 = ('service_id',)
 
-def _d48(r: Reader) -> Any:
+
+def _d133(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -25890,7 +13081,7 @@ def _d48(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -25899,10 +13090,10 @@ def _d48(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -25921,10 +13112,10 @@ def _d48(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -25941,7 +13132,7 @@ def _d48(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw25(r)
+    f1 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -25959,7 +13150,7 @@ def _d48(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw25(r, 1, f1)
+     f1 = _dw71(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -25974,7 +13165,7 @@ def _d48(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d87(r)
+   f2 = _d171(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -26006,7 +13197,7 @@ def _d48(r: Reader) -> Any:
  return o
 
 
-def _e48(w: Writer, o: Any) -> None:
+def _e133(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.service_id
  f2 = o.service_parameter_list
@@ -26015,7 +13206,7 @@ def _e48(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -26024,12 +13215,12 @@ def _e48(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26040,17 +13231,17 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN133, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26061,7 +13252,7 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN133, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -26074,11 +13265,11 @@ def _e48(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -26089,13 +13280,13 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN133, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 2
    w.a = a
-   _e87(w, v)
+   _e171(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -26104,19 +13295,20 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN133, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceDetailResType', _FN48, (f0, f1, f2,))
+   raise _stuck('ServiceDetailResType', _FN133, (f0, f1, f2,))
  w.a = a
 
 
-_FN48 = ('response_code', 'service_id', 'service_parameter_list')
+_FN133 = ('response_code', 'service_id', 'service_parameter_list')
 
-def _d49(r: Reader) -> Any:
+
+def _d134(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -26129,7 +13321,7 @@ def _d49(r: Reader) -> Any:
   x = (v >> (n - p - 4)) & 15
   if x & 13 == 0:
    p += 4
-   f0 = _V23[((x >> 1) & 1)]
+   f0 = _V69[((x >> 1) & 1)]
    s = 1
  while s == 0:
   p += 1
@@ -26138,10 +13330,10 @@ def _d49(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f0 = _V23[((x >> 1) & 1)]
+    f0 = _V69[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f0 = _dw23(r)
+    f0 = _dw69(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -26160,10 +13352,10 @@ def _d49(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f0 = _V23[((x >> 1) & 1)]
+    f0 = _V69[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f0 = _dw23(r)
+    f0 = _dw69(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -26178,7 +13370,7 @@ def _d49(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d85(r)
+   f1 = _d169(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -26207,7 +13399,7 @@ def _d49(r: Reader) -> Any:
  return o
 
 
-def _e49(w: Writer, o: Any) -> None:
+def _e134(w: Writer, o: Any) -> None:
  f0 = o.selected_payment_option
  f1 = o.selected_service_list
  left: int = (f0 is not None) + (f1 is not None)
@@ -26215,7 +13407,7 @@ def _e49(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I23.get(f0)) is not None:
+ if (k0 := _I69.get(f0)) is not None:
   a = (a << 4) | (k0 << 1)
   f0 = None
   left -= 1
@@ -26224,12 +13416,12 @@ def _e49(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I23.get(v)
+   k = _I69.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew69(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26240,17 +13432,17 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PaymentServiceSelectionReqType', _FN49, (f0, f1,))
+   raise _stuck('PaymentServiceSelectionReqType', _FN134, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I23.get(v)
+   k = _I69.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew69(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26261,13 +13453,13 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentServiceSelectionReqType', _FN49, (f0, f1,))
+   raise _stuck('PaymentServiceSelectionReqType', _FN134, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e85(w, v)
+   _e169(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -26278,19 +13470,20 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentServiceSelectionReqType', _FN49, (f0, f1,))
+   raise _stuck('PaymentServiceSelectionReqType', _FN134, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PaymentServiceSelectionReqType', _FN49, (f0, f1,))
+   raise _stuck('PaymentServiceSelectionReqType', _FN134, (f0, f1,))
  w.a = a
 
 
-_FN49 = ('selected_payment_option', 'selected_service_list')
+_FN134 = ('selected_payment_option', 'selected_service_list')
 
-def _d50(r: Reader) -> Any:
+
+def _d135(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -26301,7 +13494,7 @@ def _d50(r: Reader) -> Any:
   if x & 387 == 0:
    r.pos = p + 9
    o = _new(PaymentServiceSelectionResType)
-   o.response_code = _V9[((x >> 2) & 31)]
+   o.response_code = _V59[((x >> 2) & 31)]
    return o
  f0: Any = None
  s = 0
@@ -26312,10 +13505,10 @@ def _d50(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -26334,10 +13527,10 @@ def _d50(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -26365,14 +13558,14 @@ def _d50(r: Reader) -> Any:
  return o
 
 
-def _e50(w: Writer, o: Any) -> None:
+def _e135(w: Writer, o: Any) -> None:
  f0 = o.response_code
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 9) | (k0 << 2)
   f0 = None
   left -= 1
@@ -26388,12 +13581,12 @@ def _e50(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26404,17 +13597,17 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PaymentServiceSelectionResType', _FN50, (f0,))
+   raise _stuck('PaymentServiceSelectionResType', _FN135, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26425,19 +13618,20 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentServiceSelectionResType', _FN50, (f0,))
+   raise _stuck('PaymentServiceSelectionResType', _FN135, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PaymentServiceSelectionResType', _FN50, (f0,))
+   raise _stuck('PaymentServiceSelectionResType', _FN135, (f0,))
  w.a = a
 
 
-_FN50 = ('response_code',)
+_FN135 = ('response_code',)
 
-def _d51(r: Reader) -> Any:
+
+def _d136(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -26453,7 +13647,7 @@ def _d51(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw14(r)
+    f0 = _dw64(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -26468,7 +13662,7 @@ def _d51(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw14(r, 1, f0)
+     f0 = _dw64(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -26487,7 +13681,7 @@ def _d51(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw14(r)
+    f0 = _dw64(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -26502,7 +13696,7 @@ def _d51(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw14(r, 1, f0)
+     f0 = _dw64(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -26517,7 +13711,7 @@ def _d51(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d79(r)
+   f1 = _d163(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -26546,7 +13740,7 @@ def _d51(r: Reader) -> Any:
  return o
 
 
-def _e51(w: Writer, o: Any) -> None:
+def _e136(w: Writer, o: Any) -> None:
  f0 = o.emaid
  f1 = o.contract_signature_cert_chain
  left: int = (f0 is not None) + (f1 is not None)
@@ -26562,7 +13756,7 @@ def _e51(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew14(w, v)
+    _ew64(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26573,7 +13767,7 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PaymentDetailsReqType', _FN51, (f0, f1,))
+   raise _stuck('PaymentDetailsReqType', _FN136, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -26582,7 +13776,7 @@ def _e51(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew14(w, v)
+    _ew64(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26593,13 +13787,13 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsReqType', _FN51, (f0, f1,))
+   raise _stuck('PaymentDetailsReqType', _FN136, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e163(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -26610,19 +13804,20 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsReqType', _FN51, (f0, f1,))
+   raise _stuck('PaymentDetailsReqType', _FN136, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PaymentDetailsReqType', _FN51, (f0, f1,))
+   raise _stuck('PaymentDetailsReqType', _FN136, (f0, f1,))
  w.a = a
 
 
-_FN51 = ('emaid', 'contract_signature_cert_chain')
+_FN136 = ('emaid', 'contract_signature_cert_chain')
 
-def _d52(r: Reader) -> Any:
+
+def _d137(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -26636,7 +13831,7 @@ def _d52(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -26645,10 +13840,10 @@ def _d52(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -26667,10 +13862,10 @@ def _d52(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -26687,7 +13882,7 @@ def _d52(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw8(r)
+    f1 = _dw58(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -26702,7 +13897,7 @@ def _d52(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw8(r, 1, f1)
+     f1 = _dw58(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -26719,7 +13914,7 @@ def _d52(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw22(r)
+    f2 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -26738,7 +13933,7 @@ def _d52(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw22(r, 1, f2)
+     f2 = _dw29(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -26768,7 +13963,7 @@ def _d52(r: Reader) -> Any:
  return o
 
 
-def _e52(w: Writer, o: Any) -> None:
+def _e137(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.gen_challenge
  f2 = o.evse_time_stamp
@@ -26777,7 +13972,7 @@ def _e52(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -26786,12 +13981,12 @@ def _e52(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26802,17 +13997,17 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN137, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -26823,7 +14018,7 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN137, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -26832,7 +14027,7 @@ def _e52(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew8(w, v)
+    _ew58(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -26843,7 +14038,7 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN137, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -26861,11 +14056,11 @@ def _e52(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -26876,19 +14071,20 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN137, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PaymentDetailsResType', _FN52, (f0, f1, f2,))
+   raise _stuck('PaymentDetailsResType', _FN137, (f0, f1, f2,))
  w.a = a
 
 
-_FN52 = ('response_code', 'gen_challenge', 'evse_time_stamp')
+_FN137 = ('response_code', 'gen_challenge', 'evse_time_stamp')
 
-def _d53(r: Reader) -> Any:
+
+def _d138(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -26933,7 +14129,7 @@ def _d53(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw8(r)
+    f1 = _dw58(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -26948,7 +14144,7 @@ def _d53(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw8(r, 1, f1)
+     f1 = _dw58(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -26969,7 +14165,7 @@ def _d53(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw8(r)
+    f1 = _dw58(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -26984,7 +14180,7 @@ def _d53(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw8(r, 1, f1)
+     f1 = _dw58(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -27003,7 +14199,7 @@ def _d53(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw8(r)
+    f1 = _dw58(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -27018,7 +14214,7 @@ def _d53(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw8(r, 1, f1)
+     f1 = _dw58(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -27049,14 +14245,14 @@ def _d53(r: Reader) -> Any:
  return o
 
 
-def _e53(w: Writer, o: Any) -> None:
+def _e138(w: Writer, o: Any) -> None:
  if (v := o.id) is not None and o.gen_challenge is None:
   a = w.a << 2
   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
   else:
    w.a = a
-   _s0(w, v)
+   _s10(w, v)
    a = w.a
   w.a = (a << 2) | 1
   return
@@ -27074,7 +14270,7 @@ def _e53(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -27086,7 +14282,7 @@ def _e53(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew8(w, v)
+    _ew58(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -27095,7 +14291,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('AuthorizationReqType', _FN53, (f0, f1,))
+   raise _stuck('AuthorizationReqType', _FN138, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -27104,7 +14300,7 @@ def _e53(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew8(w, v)
+    _ew58(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -27113,7 +14309,7 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('AuthorizationReqType', _FN53, (f0, f1,))
+   raise _stuck('AuthorizationReqType', _FN138, (f0, f1,))
  if s == 3:
   if f1 is not None:
    v = f1
@@ -27122,7 +14318,7 @@ def _e53(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew8(w, v)
+    _ew58(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -27131,19 +14327,20 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('AuthorizationReqType', _FN53, (f0, f1,))
+   raise _stuck('AuthorizationReqType', _FN138, (f0, f1,))
  if s == 2:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AuthorizationReqType', _FN53, (f0, f1,))
+   raise _stuck('AuthorizationReqType', _FN138, (f0, f1,))
  w.a = a
 
 
-_FN53 = ('id', 'gen_challenge')
+_FN138 = ('id', 'gen_challenge')
 
-def _d54(r: Reader) -> Any:
+
+def _d139(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -27154,8 +14351,8 @@ def _d54(r: Reader) -> Any:
   if x & 12403 == 0:
    r.pos = p + 14
    o = _new(AuthorizationResType)
-   o.response_code = _V9[((x >> 7) & 31)]
-   o.evse_processing = _V10[((x >> 2) & 3)]
+   o.response_code = _V59[((x >> 7) & 31)]
+   o.evse_processing = _V60[((x >> 2) & 3)]
    return o
  f0: Any = None
  f1: Any = None
@@ -27167,10 +14364,10 @@ def _d54(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -27189,10 +14386,10 @@ def _d54(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -27209,10 +14406,10 @@ def _d54(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V10[((x >> 1) & 3)]
+    f1 = _V60[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw10(r)
+    f1 = _dw60(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -27241,7 +14438,7 @@ def _d54(r: Reader) -> Any:
  return o
 
 
-def _e54(w: Writer, o: Any) -> None:
+def _e139(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evse_processing
  left: int = (f0 is not None) + (f1 is not None)
@@ -27249,7 +14446,7 @@ def _e54(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None and (k1 := _I10.get(f1)) is not None:
+ if (k0 := _I59.get(f0)) is not None and (k1 := _I60.get(f1)) is not None:
   a = (a << 14) | (k0 << 7) | (k1 << 2)
   f0 = None
   f1 = None
@@ -27267,12 +14464,12 @@ def _e54(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -27283,17 +14480,17 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('AuthorizationResType', _FN54, (f0, f1,))
+   raise _stuck('AuthorizationResType', _FN139, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -27304,17 +14501,17 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AuthorizationResType', _FN54, (f0, f1,))
+   raise _stuck('AuthorizationResType', _FN139, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I10.get(v)
+   k = _I60.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew10(w, v)
+    _ew60(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -27325,19 +14522,20 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AuthorizationResType', _FN54, (f0, f1,))
+   raise _stuck('AuthorizationResType', _FN139, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AuthorizationResType', _FN54, (f0, f1,))
+   raise _stuck('AuthorizationResType', _FN139, (f0, f1,))
  w.a = a
 
 
-_FN54 = ('response_code', 'evse_processing')
+_FN139 = ('response_code', 'evse_processing')
 
-def _d55(r: Reader) -> Any:
+
+def _d140(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -27354,7 +14552,7 @@ def _d55(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw16(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -27372,17 +14570,17 @@ def _d55(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    f1 = _V17[((x >> 1) & 7)]
+    f1 = _V65[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    f1 = _dw17(r)
+    f1 = _dw65(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -27401,7 +14599,7 @@ def _d55(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw16(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -27419,17 +14617,17 @@ def _d55(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    f1 = _V17[((x >> 1) & 7)]
+    f1 = _V65[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    f1 = _dw17(r)
+    f1 = _dw65(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -27446,10 +14644,10 @@ def _d55(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    f1 = _V17[((x >> 1) & 7)]
+    f1 = _V65[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    f1 = _dw17(r)
+    f1 = _dw65(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -27464,17 +14662,17 @@ def _d55(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d14(r)
+   f2 = _d120(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f2 = _d15(r)
+   f2 = _d121(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    r.pos = p
-   f2 = _d13(r)
+   f2 = _d119(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 3:
@@ -27504,7 +14702,7 @@ def _d55(r: Reader) -> Any:
  return o
 
 
-def _e55(w: Writer, o: Any) -> None:
+def _e140(w: Writer, o: Any) -> None:
  f0 = o.max_entries_sa_schedule_tuple
  f1 = o.requested_energy_transfer_mode
  f2 = o.ev_charge_parameter
@@ -27525,11 +14723,11 @@ def _e55(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew16(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew16(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -27537,12 +14735,12 @@ def _e55(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   k = _I17.get(v)
+   k = _I65.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew65(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -27553,7 +14751,7 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN140, (f0, f1, f2,))
  if s == 3:
   if f0 is not None:
    v = f0
@@ -27566,11 +14764,11 @@ def _e55(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew16(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew16(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -27578,12 +14776,12 @@ def _e55(w: Writer, o: Any) -> None:
   elif f1 is not None:
    v = f1
    a = (a << 2) | 1
-   k = _I17.get(v)
+   k = _I65.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew65(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -27594,17 +14792,17 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN140, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I17.get(v)
+   k = _I65.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew65(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -27615,11 +14813,11 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN140, (f0, f1, f2,))
  if s == 2:
   if f2 is not None:
    v = f2
-   m = _SUB1.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_d934c53d50.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('ChargeParameterDiscoveryReqType', f"ev_charge_parameter: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -27635,19 +14833,20 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN140, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN55, (f0, f1, f2,))
+   raise _stuck('ChargeParameterDiscoveryReqType', _FN140, (f0, f1, f2,))
  w.a = a
 
 
-_FN55 = ('max_entries_sa_schedule_tuple', 'requested_energy_transfer_mode', 'ev_charge_parameter')
+_FN140 = ('max_entries_sa_schedule_tuple', 'requested_energy_transfer_mode', 'ev_charge_parameter')
 
-def _d56(r: Reader) -> Any:
+
+def _d141(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -27662,8 +14861,8 @@ def _d56(r: Reader) -> Any:
   x = (v >> (n - p - 13)) & 8191
   if x & 6201 == 0:
    p += 13
-   f0 = _V9[((x >> 6) & 31)]
-   f1 = _V10[((x >> 1) & 3)]
+   f0 = _V59[((x >> 6) & 31)]
+   f1 = _V60[((x >> 1) & 3)]
    s = 3
  while s == 0:
   p += 1
@@ -27672,10 +14871,10 @@ def _d56(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -27694,10 +14893,10 @@ def _d56(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -27714,10 +14913,10 @@ def _d56(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V10[((x >> 1) & 3)]
+    f1 = _V60[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw10(r)
+    f1 = _dw60(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -27732,27 +14931,27 @@ def _d56(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f2 = _d2(r)
+   f2 = _d108(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f2 = _d1(r)
+   f2 = _d107(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
    r.pos = p
-   f3 = _d17(r)
+   f3 = _d123(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
-   f3 = _d18(r)
+   f3 = _d124(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
-   f3 = _d16(r)
+   f3 = _d122(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 5:
@@ -27767,17 +14966,17 @@ def _d56(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f3 = _d17(r)
+   f3 = _d123(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   f3 = _d18(r)
+   f3 = _d124(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
-   f3 = _d16(r)
+   f3 = _d122(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 3:
@@ -27808,7 +15007,7 @@ def _d56(r: Reader) -> Any:
  return o
 
 
-def _e56(w: Writer, o: Any) -> None:
+def _e141(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evse_processing
  f2 = o.sa_schedules
@@ -27818,7 +15017,7 @@ def _e56(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None and (k1 := _I10.get(f1)) is not None:
+ if (k0 := _I59.get(f0)) is not None and (k1 := _I60.get(f1)) is not None:
   a = (a << 13) | (k0 << 6) | (k1 << 1)
   f0 = None
   f1 = None
@@ -27828,12 +15027,12 @@ def _e56(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -27844,17 +15043,17 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN141, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -27865,17 +15064,17 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN141, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I10.get(v)
+   k = _I60.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew10(w, v)
+    _ew60(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -27886,11 +15085,11 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN141, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
-   m = _SUB2.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_c4418694a0.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('ChargeParameterDiscoveryResType', f"sa_schedules: {type(v).__name__} is not allowed here")
    a = (a << 3) | m[0]
@@ -27902,7 +15101,7 @@ def _e56(w: Writer, o: Any) -> None:
    s = 4
   elif f3 is not None:
    v = f3
-   m = _SUB3.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_02631cd130.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('ChargeParameterDiscoveryResType', f"evse_charge_parameter: {type(v).__name__} is not allowed here")
    a = (a << 3) | m[0]
@@ -27918,11 +15117,11 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 5) | (5 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN141, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
-   m = _SUB4.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_08f989cf79.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('ChargeParameterDiscoveryResType', f"evse_charge_parameter: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -27938,19 +15137,20 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN141, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN56, (f0, f1, f2, f3,))
+   raise _stuck('ChargeParameterDiscoveryResType', _FN141, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN56 = ('response_code', 'evse_processing', 'sa_schedules', 'evse_charge_parameter')
+_FN141 = ('response_code', 'evse_processing', 'sa_schedules', 'evse_charge_parameter')
 
-def _d57(r: Reader) -> Any:
+
+def _d142(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -27965,7 +15165,7 @@ def _d57(r: Reader) -> Any:
   x = (v >> (n - p - 16)) & 65535
   if x & 52737 == 0:
    p += 16
-   f0 = _V24[((x >> 12) & 3)]
+   f0 = _V70[((x >> 12) & 3)]
    f1 = ((x >> 1) & 255) + 1
    s = 3
  while s == 0:
@@ -27975,10 +15175,10 @@ def _d57(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V24[((x >> 1) & 3)]
+    f0 = _V70[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw24(r)
+    f0 = _dw70(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -27997,10 +15197,10 @@ def _d57(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V24[((x >> 1) & 3)]
+    f0 = _V70[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw24(r)
+    f0 = _dw70(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -28020,7 +15220,7 @@ def _d57(r: Reader) -> Any:
     f1 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f1 = _dw19(r)
+    f1 = _dw67(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -28035,17 +15235,17 @@ def _d57(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f2 = _d86(r)
+   f2 = _d170(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f3 = _d20(r)
+   f3 = _d126(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
-   f3 = _d19(r)
+   f3 = _d125(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 3:
@@ -28062,12 +15262,12 @@ def _d57(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f3 = _d20(r)
+   f3 = _d126(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   f3 = _d19(r)
+   f3 = _d125(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -28100,7 +15300,7 @@ def _d57(r: Reader) -> Any:
  return o
 
 
-def _e57(w: Writer, o: Any) -> None:
+def _e142(w: Writer, o: Any) -> None:
  f0 = o.charge_progress
  f1 = o.sa_schedule_tuple_id
  f2 = o.charging_profile
@@ -28110,7 +15310,7 @@ def _e57(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I24.get(f0)) is not None and type(f1) is int and 1 <= f1 <= 255:
+ if (k0 := _I70.get(f0)) is not None and type(f1) is int and 1 <= f1 <= 255:
   a = (a << 16) | (k0 << 12) | ((f1 - 1) << 1)
   f0 = None
   f1 = None
@@ -28120,12 +15320,12 @@ def _e57(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I24.get(v)
+   k = _I70.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew70(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -28136,17 +15336,17 @@ def _e57(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
+   raise _stuck('PowerDeliveryReqType', _FN142, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I24.get(v)
+   k = _I70.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew70(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -28157,7 +15357,7 @@ def _e57(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
+   raise _stuck('PowerDeliveryReqType', _FN142, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -28166,7 +15366,7 @@ def _e57(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -28177,20 +15377,20 @@ def _e57(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
+   raise _stuck('PowerDeliveryReqType', _FN142, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 3
    w.a = a
-   _e86(w, v)
+   _e170(w, v)
    a = w.a
    left -= 1
    f2 = None
    s = 4
   elif f3 is not None:
    v = f3
-   m = _SUB5.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_3776b0d8c2.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PowerDeliveryReqType', f"ev_power_delivery_parameter: {type(v).__name__} is not allowed here")
    a = (a << 3) | m[0]
@@ -28204,11 +15404,11 @@ def _e57(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
+   raise _stuck('PowerDeliveryReqType', _FN142, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
-   m = _SUB6.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_dd45160685.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PowerDeliveryReqType', f"ev_power_delivery_parameter: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -28222,19 +15422,20 @@ def _e57(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
+   raise _stuck('PowerDeliveryReqType', _FN142, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PowerDeliveryReqType', _FN57, (f0, f1, f2, f3,))
+   raise _stuck('PowerDeliveryReqType', _FN142, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN57 = ('charge_progress', 'sa_schedule_tuple_id', 'charging_profile', 'ev_power_delivery_parameter')
+_FN142 = ('charge_progress', 'sa_schedule_tuple_id', 'charging_profile', 'ev_power_delivery_parameter')
 
-def _d58(r: Reader) -> Any:
+
+def _d143(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -28247,7 +15448,7 @@ def _d58(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -28256,10 +15457,10 @@ def _d58(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -28278,10 +15479,10 @@ def _d58(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -28296,17 +15497,17 @@ def _d58(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d9(r)
+   f1 = _d115(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f1 = _d11(r)
+   f1 = _d117(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
-   f1 = _d8(r)
+   f1 = _d114(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 3:
@@ -28335,7 +15536,7 @@ def _d58(r: Reader) -> Any:
  return o
 
 
-def _e58(w: Writer, o: Any) -> None:
+def _e143(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evse_status
  left: int = (f0 is not None) + (f1 is not None)
@@ -28343,7 +15544,7 @@ def _e58(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -28352,12 +15553,12 @@ def _e58(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -28368,17 +15569,17 @@ def _e58(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PowerDeliveryResType', _FN58, (f0, f1,))
+   raise _stuck('PowerDeliveryResType', _FN143, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -28389,11 +15590,11 @@ def _e58(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PowerDeliveryResType', _FN58, (f0, f1,))
+   raise _stuck('PowerDeliveryResType', _FN143, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
-   m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_9505f3daad.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('PowerDeliveryResType', f"evse_status: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -28409,19 +15610,20 @@ def _e58(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('PowerDeliveryResType', _FN58, (f0, f1,))
+   raise _stuck('PowerDeliveryResType', _FN143, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PowerDeliveryResType', _FN58, (f0, f1,))
+   raise _stuck('PowerDeliveryResType', _FN143, (f0, f1,))
  w.a = a
 
 
-_FN58 = ('response_code', 'evse_status')
+_FN143 = ('response_code', 'evse_status')
 
-def _d59(r: Reader) -> Any:
+
+def _d144(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -28450,7 +15652,7 @@ def _d59(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw21(r)
+    f1 = _dw68(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -28465,7 +15667,7 @@ def _d59(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw21(r, 1, f1)
+     f1 = _dw68(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -28484,7 +15686,7 @@ def _d59(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw21(r)
+    f1 = _dw68(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -28499,7 +15701,7 @@ def _d59(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw21(r, 1, f1)
+     f1 = _dw68(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -28516,7 +15718,7 @@ def _d59(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw21(r)
+    f1 = _dw68(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -28531,7 +15733,7 @@ def _d59(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw21(r, 1, f1)
+     f1 = _dw68(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -28551,12 +15753,12 @@ def _d59(r: Reader) -> Any:
     f2 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f2 = _dw19(r)
+    f2 = _dw67(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f3 = _d84(r)
+   f3 = _d168(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -28571,7 +15773,7 @@ def _d59(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f3 = _d84(r)
+   f3 = _d168(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -28602,7 +15804,7 @@ def _d59(r: Reader) -> Any:
  return o
 
 
-def _e59(w: Writer, o: Any) -> None:
+def _e144(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.session_id
  f2 = o.sa_schedule_tuple_id
@@ -28619,7 +15821,7 @@ def _e59(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -28631,7 +15833,7 @@ def _e59(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew68(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -28642,7 +15844,7 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN144, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -28651,7 +15853,7 @@ def _e59(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew68(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -28662,7 +15864,7 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN144, (f0, f1, f2, f3,))
  if s == 3:
   if f1 is not None:
    v = f1
@@ -28671,7 +15873,7 @@ def _e59(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew68(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -28682,7 +15884,7 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN144, (f0, f1, f2, f3,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -28691,7 +15893,7 @@ def _e59(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -28700,7 +15902,7 @@ def _e59(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 2) | 1
    w.a = a
-   _e84(w, v)
+   _e168(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -28711,13 +15913,13 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN144, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
    w.a = a
-   _e84(w, v)
+   _e168(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -28728,19 +15930,20 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN144, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('MeteringReceiptReqType', _FN59, (f0, f1, f2, f3,))
+   raise _stuck('MeteringReceiptReqType', _FN144, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN59 = ('id', 'session_id', 'sa_schedule_tuple_id', 'meter_info')
+_FN144 = ('id', 'session_id', 'sa_schedule_tuple_id', 'meter_info')
 
-def _d60(r: Reader) -> Any:
+
+def _d145(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -28753,7 +15956,7 @@ def _d60(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -28762,10 +15965,10 @@ def _d60(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -28784,10 +15987,10 @@ def _d60(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -28802,17 +16005,17 @@ def _d60(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d9(r)
+   f1 = _d115(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f1 = _d11(r)
+   f1 = _d117(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 2:
    r.pos = p
-   f1 = _d8(r)
+   f1 = _d114(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 3:
@@ -28841,7 +16044,7 @@ def _d60(r: Reader) -> Any:
  return o
 
 
-def _e60(w: Writer, o: Any) -> None:
+def _e145(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evse_status
  left: int = (f0 is not None) + (f1 is not None)
@@ -28849,7 +16052,7 @@ def _e60(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -28858,12 +16061,12 @@ def _e60(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -28874,17 +16077,17 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('MeteringReceiptResType', _FN60, (f0, f1,))
+   raise _stuck('MeteringReceiptResType', _FN145, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -28895,11 +16098,11 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptResType', _FN60, (f0, f1,))
+   raise _stuck('MeteringReceiptResType', _FN145, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
-   m = _SUB7.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_9505f3daad.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('MeteringReceiptResType', f"evse_status: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -28915,19 +16118,20 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('MeteringReceiptResType', _FN60, (f0, f1,))
+   raise _stuck('MeteringReceiptResType', _FN145, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('MeteringReceiptResType', _FN60, (f0, f1,))
+   raise _stuck('MeteringReceiptResType', _FN145, (f0, f1,))
  w.a = a
 
 
-_FN60 = ('response_code', 'evse_status')
+_FN145 = ('response_code', 'evse_status')
 
-def _d61(r: Reader) -> Any:
+
+def _d146(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -28938,7 +16142,7 @@ def _d61(r: Reader) -> Any:
   if x & 27 == 0:
    r.pos = p + 5
    o = _new(SessionStopReqType)
-   o.charging_session = _V29[((x >> 2) & 1)]
+   o.charging_session = _V75[((x >> 2) & 1)]
    return o
  f0: Any = None
  s = 0
@@ -28949,10 +16153,10 @@ def _d61(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f0 = _V29[((x >> 1) & 1)]
+    f0 = _V75[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f0 = _dw29(r)
+    f0 = _dw75(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -28971,10 +16175,10 @@ def _d61(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    f0 = _V29[((x >> 1) & 1)]
+    f0 = _V75[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    f0 = _dw29(r)
+    f0 = _dw75(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -29002,14 +16206,14 @@ def _d61(r: Reader) -> Any:
  return o
 
 
-def _e61(w: Writer, o: Any) -> None:
+def _e146(w: Writer, o: Any) -> None:
  f0 = o.charging_session
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I29.get(f0)) is not None:
+ if (k0 := _I75.get(f0)) is not None:
   a = (a << 5) | (k0 << 2)
   f0 = None
   left -= 1
@@ -29025,12 +16229,12 @@ def _e61(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I29.get(v)
+   k = _I75.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew29(w, v)
+    _ew75(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -29041,17 +16245,17 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SessionStopReqType', _FN61, (f0,))
+   raise _stuck('SessionStopReqType', _FN146, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I29.get(v)
+   k = _I75.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew29(w, v)
+    _ew75(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -29062,19 +16266,20 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionStopReqType', _FN61, (f0,))
+   raise _stuck('SessionStopReqType', _FN146, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionStopReqType', _FN61, (f0,))
+   raise _stuck('SessionStopReqType', _FN146, (f0,))
  w.a = a
 
 
-_FN61 = ('charging_session',)
+_FN146 = ('charging_session',)
 
-def _d62(r: Reader) -> Any:
+
+def _d147(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -29085,7 +16290,7 @@ def _d62(r: Reader) -> Any:
   if x & 387 == 0:
    r.pos = p + 9
    o = _new(SessionStopResType)
-   o.response_code = _V9[((x >> 2) & 31)]
+   o.response_code = _V59[((x >> 2) & 31)]
    return o
  f0: Any = None
  s = 0
@@ -29096,10 +16301,10 @@ def _d62(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -29118,10 +16323,10 @@ def _d62(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -29149,14 +16354,14 @@ def _d62(r: Reader) -> Any:
  return o
 
 
-def _e62(w: Writer, o: Any) -> None:
+def _e147(w: Writer, o: Any) -> None:
  f0 = o.response_code
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 9) | (k0 << 2)
   f0 = None
   left -= 1
@@ -29172,12 +16377,12 @@ def _e62(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -29188,17 +16393,17 @@ def _e62(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SessionStopResType', _FN62, (f0,))
+   raise _stuck('SessionStopResType', _FN147, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -29209,19 +16414,20 @@ def _e62(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SessionStopResType', _FN62, (f0,))
+   raise _stuck('SessionStopResType', _FN147, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SessionStopResType', _FN62, (f0,))
+   raise _stuck('SessionStopResType', _FN147, (f0,))
  w.a = a
 
 
-_FN62 = ('response_code',)
+_FN147 = ('response_code',)
 
-def _d63(r: Reader) -> Any:
+
+def _d148(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -29260,7 +16466,7 @@ def _d63(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d79(r)
+   f1 = _d163(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -29275,7 +16481,7 @@ def _d63(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d79(r)
+   f1 = _d163(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -29292,7 +16498,7 @@ def _d63(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw14(r)
+    f2 = _dw64(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29307,7 +16513,7 @@ def _d63(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw14(r, 1, f2)
+     f2 = _dw64(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -29322,7 +16528,7 @@ def _d63(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f3 = _d78(r)
+   f3 = _d162(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -29353,7 +16559,7 @@ def _d63(r: Reader) -> Any:
  return o
 
 
-def _e63(w: Writer, o: Any) -> None:
+def _e148(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.contract_signature_cert_chain
  f2 = o.emaid
@@ -29370,7 +16576,7 @@ def _e63(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -29381,13 +16587,13 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
+   raise _stuck('CertificateUpdateReqType', _FN148, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e163(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -29398,13 +16604,13 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
+   raise _stuck('CertificateUpdateReqType', _FN148, (f0, f1, f2, f3,))
  if s == 2:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e163(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -29415,7 +16621,7 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
+   raise _stuck('CertificateUpdateReqType', _FN148, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -29424,7 +16630,7 @@ def _e63(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew14(w, v)
+    _ew64(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -29435,13 +16641,13 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
+   raise _stuck('CertificateUpdateReqType', _FN148, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
    w.a = a
-   _e78(w, v)
+   _e162(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -29452,19 +16658,20 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
+   raise _stuck('CertificateUpdateReqType', _FN148, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateUpdateReqType', _FN63, (f0, f1, f2, f3,))
+   raise _stuck('CertificateUpdateReqType', _FN148, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN63 = ('id', 'contract_signature_cert_chain', 'emaid', 'list_of_root_certificate_ids')
+_FN148 = ('id', 'contract_signature_cert_chain', 'emaid', 'list_of_root_certificate_ids')
 
-def _d64(r: Reader) -> Any:
+
+def _d149(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -29482,7 +16689,7 @@ def _d64(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -29491,10 +16698,10 @@ def _d64(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -29513,10 +16720,10 @@ def _d64(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -29531,7 +16738,7 @@ def _d64(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d79(r)
+   f1 = _d163(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -29546,7 +16753,7 @@ def _d64(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d79(r)
+   f2 = _d163(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -29561,7 +16768,7 @@ def _d64(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f3 = _d80(r)
+   f3 = _d164(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -29576,7 +16783,7 @@ def _d64(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f4 = _d81(r)
+   f4 = _d165(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -29591,7 +16798,7 @@ def _d64(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f5 = _d82(r)
+   f5 = _d166(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -29608,7 +16815,7 @@ def _d64(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f6 = _dw15(r)
+    f6 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -29627,7 +16834,7 @@ def _d64(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f6 = _dw15(r, 1, f6)
+     f6 = _dw22(r, 1, f6)
      p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -29663,7 +16870,7 @@ def _d64(r: Reader) -> Any:
  return o
 
 
-def _e64(w: Writer, o: Any) -> None:
+def _e149(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.sa_provisioning_certificate_chain
  f2 = o.contract_signature_cert_chain
@@ -29676,7 +16883,7 @@ def _e64(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -29685,12 +16892,12 @@ def _e64(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -29701,17 +16908,17 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -29722,13 +16929,13 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e163(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -29739,13 +16946,13 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e163(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -29756,13 +16963,13 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
    w.a = a
-   _e80(w, v)
+   _e164(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -29773,13 +16980,13 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 1
    w.a = a
-   _e81(w, v)
+   _e165(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -29790,13 +16997,13 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 6:
   if f5 is not None:
    v = f5
    a <<= 1
    w.a = a
-   _e82(w, v)
+   _e166(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -29807,7 +17014,7 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -29825,11 +17032,11 @@ def _e64(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -29838,19 +17045,20 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateUpdateResType', _FN64, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('CertificateUpdateResType', _FN149, (f0, f1, f2, f3, f4, f5, f6,))
  w.a = a
 
 
-_FN64 = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dhpublickey', 'emaid', 'retry_counter')
+_FN149 = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dhpublickey', 'emaid', 'retry_counter')
 
-def _d65(r: Reader) -> Any:
+
+def _d150(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -29890,7 +17098,7 @@ def _d65(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw11(r)
+    f1 = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29905,7 +17113,7 @@ def _d65(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw11(r, 1, f1)
+     f1 = _dw61(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -29922,7 +17130,7 @@ def _d65(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw11(r)
+    f1 = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29937,7 +17145,7 @@ def _d65(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw11(r, 1, f1)
+     f1 = _dw61(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -29952,7 +17160,7 @@ def _d65(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d78(r)
+   f2 = _d162(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -29982,7 +17190,7 @@ def _d65(r: Reader) -> Any:
  return o
 
 
-def _e65(w: Writer, o: Any) -> None:
+def _e150(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.oem_provisioning_cert
  f2 = o.list_of_root_certificate_ids
@@ -29998,7 +17206,7 @@ def _e65(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -30009,7 +17217,7 @@ def _e65(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
+   raise _stuck('CertificateInstallationReqType', _FN150, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -30018,7 +17226,7 @@ def _e65(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -30029,7 +17237,7 @@ def _e65(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
+   raise _stuck('CertificateInstallationReqType', _FN150, (f0, f1, f2,))
  if s == 2:
   if f1 is not None:
    v = f1
@@ -30038,7 +17246,7 @@ def _e65(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -30049,13 +17257,13 @@ def _e65(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
+   raise _stuck('CertificateInstallationReqType', _FN150, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e78(w, v)
+   _e162(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -30066,19 +17274,20 @@ def _e65(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
+   raise _stuck('CertificateInstallationReqType', _FN150, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateInstallationReqType', _FN65, (f0, f1, f2,))
+   raise _stuck('CertificateInstallationReqType', _FN150, (f0, f1, f2,))
  w.a = a
 
 
-_FN65 = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_ids')
+_FN150 = ('id', 'oem_provisioning_cert', 'list_of_root_certificate_ids')
 
-def _d66(r: Reader) -> Any:
+
+def _d151(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -30095,7 +17304,7 @@ def _d66(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -30104,10 +17313,10 @@ def _d66(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30126,10 +17335,10 @@ def _d66(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30144,7 +17353,7 @@ def _d66(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d79(r)
+   f1 = _d163(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -30159,7 +17368,7 @@ def _d66(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d79(r)
+   f2 = _d163(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -30174,7 +17383,7 @@ def _d66(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f3 = _d80(r)
+   f3 = _d164(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -30189,7 +17398,7 @@ def _d66(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f4 = _d81(r)
+   f4 = _d165(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -30204,7 +17413,7 @@ def _d66(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f5 = _d82(r)
+   f5 = _d166(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -30237,7 +17446,7 @@ def _d66(r: Reader) -> Any:
  return o
 
 
-def _e66(w: Writer, o: Any) -> None:
+def _e151(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.sa_provisioning_certificate_chain
  f2 = o.contract_signature_cert_chain
@@ -30249,7 +17458,7 @@ def _e66(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -30258,12 +17467,12 @@ def _e66(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30274,17 +17483,17 @@ def _e66(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN151, (f0, f1, f2, f3, f4, f5,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30295,13 +17504,13 @@ def _e66(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN151, (f0, f1, f2, f3, f4, f5,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e163(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -30312,13 +17521,13 @@ def _e66(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN151, (f0, f1, f2, f3, f4, f5,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e79(w, v)
+   _e163(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -30329,13 +17538,13 @@ def _e66(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN151, (f0, f1, f2, f3, f4, f5,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
    w.a = a
-   _e80(w, v)
+   _e164(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -30346,13 +17555,13 @@ def _e66(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN151, (f0, f1, f2, f3, f4, f5,))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 1
    w.a = a
-   _e81(w, v)
+   _e165(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -30363,13 +17572,13 @@ def _e66(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN151, (f0, f1, f2, f3, f4, f5,))
  if s == 6:
   if f5 is not None:
    v = f5
    a <<= 1
    w.a = a
-   _e82(w, v)
+   _e166(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -30380,19 +17589,20 @@ def _e66(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN151, (f0, f1, f2, f3, f4, f5,))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateInstallationResType', _FN66, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('CertificateInstallationResType', _FN151, (f0, f1, f2, f3, f4, f5,))
  w.a = a
 
 
-_FN66 = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dhpublickey', 'emaid')
+_FN151 = ('response_code', 'sa_provisioning_certificate_chain', 'contract_signature_cert_chain', 'contract_signature_encrypted_private_key', 'dhpublickey', 'emaid')
 
-def _d67(r: Reader) -> Any:
+
+def _d152(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -30430,7 +17640,7 @@ def _d67(r: Reader) -> Any:
  return o
 
 
-def _e67(w: Writer, o: Any) -> None:
+def _e152(w: Writer, o: Any) -> None:
  left: int = 0
  if w.a.bit_length() > 4096:
   w.flush()
@@ -30441,19 +17651,20 @@ def _e67(w: Writer, o: Any) -> None:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargingStatusReqType', _FN67, ())
+   raise _stuck('ChargingStatusReqType', _FN152, ())
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargingStatusReqType', _FN67, ())
+   raise _stuck('ChargingStatusReqType', _FN152, ())
  w.a = a
 
 
-_FN67 = ()
+_FN152 = ()
 
-def _d68(r: Reader) -> Any:
+
+def _d153(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -30471,7 +17682,7 @@ def _d68(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -30480,10 +17691,10 @@ def _d68(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30502,10 +17713,10 @@ def _d68(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30522,7 +17733,7 @@ def _d68(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw18(r)
+    f1 = _dw66(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -30537,7 +17748,7 @@ def _d68(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw18(r, 1, f1)
+     f1 = _dw66(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -30557,7 +17768,7 @@ def _d68(r: Reader) -> Any:
     f2 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f2 = _dw19(r)
+    f2 = _dw67(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -30575,7 +17786,7 @@ def _d68(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -30583,18 +17794,18 @@ def _d68(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d83(r)
+    f3 = _d167(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   f4 = _d84(r)
+   f4 = _d168(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -30604,12 +17815,12 @@ def _d68(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw20(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
    r.pos = p
-   f6 = _d9(r)
+   f6 = _d115(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 4:
@@ -30624,7 +17835,7 @@ def _d68(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f4 = _d84(r)
+   f4 = _d168(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -30634,12 +17845,12 @@ def _d68(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw20(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 2:
    r.pos = p
-   f6 = _d9(r)
+   f6 = _d115(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 3:
@@ -30659,12 +17870,12 @@ def _d68(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw20(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
    r.pos = p
-   f6 = _d9(r)
+   f6 = _d115(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -30679,7 +17890,7 @@ def _d68(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f6 = _d9(r)
+   f6 = _d115(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -30713,7 +17924,7 @@ def _d68(r: Reader) -> Any:
  return o
 
 
-def _e68(w: Writer, o: Any) -> None:
+def _e153(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.evseid
  f2 = o.sa_schedule_tuple_id
@@ -30726,7 +17937,7 @@ def _e68(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -30735,12 +17946,12 @@ def _e68(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30751,17 +17962,17 @@ def _e68(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30772,7 +17983,7 @@ def _e68(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -30781,7 +17992,7 @@ def _e68(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew18(w, v)
+    _ew66(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -30792,7 +18003,7 @@ def _e68(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -30801,7 +18012,7 @@ def _e68(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -30812,7 +18023,7 @@ def _e68(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -30821,7 +18032,7 @@ def _e68(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -30834,15 +18045,15 @@ def _e68(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -30851,7 +18062,7 @@ def _e68(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 1
    w.a = a
-   _e84(w, v)
+   _e168(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -30865,7 +18076,7 @@ def _e68(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -30874,7 +18085,7 @@ def _e68(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 3) | 3
    w.a = a
-   _e9(w, v)
+   _e115(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -30885,13 +18096,13 @@ def _e68(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 2
    w.a = a
-   _e84(w, v)
+   _e168(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -30905,7 +18116,7 @@ def _e68(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -30914,7 +18125,7 @@ def _e68(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 2) | 2
    w.a = a
-   _e9(w, v)
+   _e115(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -30925,7 +18136,7 @@ def _e68(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -30936,7 +18147,7 @@ def _e68(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -30945,7 +18156,7 @@ def _e68(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 2) | 1
    w.a = a
-   _e9(w, v)
+   _e115(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -30956,13 +18167,13 @@ def _e68(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 7:
   if f6 is not None:
    v = f6
    a <<= 1
    w.a = a
-   _e9(w, v)
+   _e115(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -30973,19 +18184,20 @@ def _e68(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargingStatusResType', _FN68, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ChargingStatusResType', _FN153, (f0, f1, f2, f3, f4, f5, f6,))
  w.a = a
 
 
-_FN68 = ('response_code', 'evseid', 'sa_schedule_tuple_id', 'evse_max_current', 'meter_info', 'receipt_required', 'ac_evse_status')
+_FN153 = ('response_code', 'evseid', 'sa_schedule_tuple_id', 'evse_max_current', 'meter_info', 'receipt_required', 'ac_evse_status')
 
-def _d69(r: Reader) -> Any:
+
+def _d154(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31001,12 +18213,12 @@ def _d69(r: Reader) -> Any:
     p += 22
     z = _new(DC_EVStatusType)
     z.ev_ready = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.ev_error_code = _V83[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d12(r)
+    f0 = _d118(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31023,7 +18235,7 @@ def _d69(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d12(r)
+   f0 = _d118(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31051,7 +18263,7 @@ def _d69(r: Reader) -> Any:
  return o
 
 
-def _e69(w: Writer, o: Any) -> None:
+def _e154(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -31063,7 +18275,7 @@ def _e69(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -31074,13 +18286,13 @@ def _e69(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CableCheckReqType', _FN69, (f0,))
+   raise _stuck('CableCheckReqType', _FN154, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -31091,19 +18303,20 @@ def _e69(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CableCheckReqType', _FN69, (f0,))
+   raise _stuck('CableCheckReqType', _FN154, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CableCheckReqType', _FN69, (f0,))
+   raise _stuck('CableCheckReqType', _FN154, (f0,))
  w.a = a
 
 
-_FN69 = ('dc_ev_status',)
+_FN154 = ('dc_ev_status',)
 
-def _d70(r: Reader) -> Any:
+
+def _d155(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31117,7 +18330,7 @@ def _d70(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -31126,10 +18339,10 @@ def _d70(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31148,10 +18361,10 @@ def _d70(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31166,7 +18379,7 @@ def _d70(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d11(r)
+   f1 = _d117(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -31183,10 +18396,10 @@ def _d70(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V10[((x >> 1) & 3)]
+    f2 = _V60[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw10(r)
+    f2 = _dw60(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -31216,7 +18429,7 @@ def _d70(r: Reader) -> Any:
  return o
 
 
-def _e70(w: Writer, o: Any) -> None:
+def _e155(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.dc_evse_status
  f2 = o.evse_processing
@@ -31225,7 +18438,7 @@ def _e70(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -31234,12 +18447,12 @@ def _e70(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -31250,17 +18463,17 @@ def _e70(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN155, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -31271,13 +18484,13 @@ def _e70(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN155, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e117(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -31288,17 +18501,17 @@ def _e70(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN155, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I10.get(v)
+   k = _I60.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew10(w, v)
+    _ew60(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -31309,19 +18522,20 @@ def _e70(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN155, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CableCheckResType', _FN70, (f0, f1, f2,))
+   raise _stuck('CableCheckResType', _FN155, (f0, f1, f2,))
  w.a = a
 
 
-_FN70 = ('response_code', 'dc_evse_status', 'evse_processing')
+_FN155 = ('response_code', 'dc_evse_status', 'evse_processing')
 
-def _d71(r: Reader) -> Any:
+
+def _d156(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31339,12 +18553,12 @@ def _d71(r: Reader) -> Any:
     p += 22
     z = _new(DC_EVStatusType)
     z.ev_ready = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.ev_error_code = _V83[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d12(r)
+    f0 = _d118(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31361,7 +18575,7 @@ def _d71(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d12(r)
+   f0 = _d118(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31379,7 +18593,7 @@ def _d71(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -31387,13 +18601,13 @@ def _d71(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d83(r)
+    f1 = _d167(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -31411,7 +18625,7 @@ def _d71(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -31419,13 +18633,13 @@ def _d71(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -31455,7 +18669,7 @@ def _d71(r: Reader) -> Any:
  return o
 
 
-def _e71(w: Writer, o: Any) -> None:
+def _e156(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  f1 = o.ev_target_voltage
  f2 = o.ev_target_current
@@ -31469,7 +18683,7 @@ def _e71(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -31480,13 +18694,13 @@ def _e71(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN156, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -31497,7 +18711,7 @@ def _e71(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN156, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -31506,7 +18720,7 @@ def _e71(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -31519,15 +18733,15 @@ def _e71(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -31538,7 +18752,7 @@ def _e71(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN156, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -31547,7 +18761,7 @@ def _e71(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -31560,15 +18774,15 @@ def _e71(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -31579,19 +18793,20 @@ def _e71(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN156, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PreChargeReqType', _FN71, (f0, f1, f2,))
+   raise _stuck('PreChargeReqType', _FN156, (f0, f1, f2,))
  w.a = a
 
 
-_FN71 = ('dc_ev_status', 'ev_target_voltage', 'ev_target_current')
+_FN156 = ('dc_ev_status', 'ev_target_voltage', 'ev_target_current')
 
-def _d72(r: Reader) -> Any:
+
+def _d157(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31605,7 +18820,7 @@ def _d72(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -31614,10 +18829,10 @@ def _d72(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31636,10 +18851,10 @@ def _d72(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31654,7 +18869,7 @@ def _d72(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d11(r)
+   f1 = _d117(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -31672,7 +18887,7 @@ def _d72(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -31680,13 +18895,13 @@ def _d72(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -31716,7 +18931,7 @@ def _d72(r: Reader) -> Any:
  return o
 
 
-def _e72(w: Writer, o: Any) -> None:
+def _e157(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.dc_evse_status
  f2 = o.evse_present_voltage
@@ -31725,7 +18940,7 @@ def _e72(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -31734,12 +18949,12 @@ def _e72(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -31750,17 +18965,17 @@ def _e72(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN157, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -31771,13 +18986,13 @@ def _e72(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN157, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e117(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -31788,7 +19003,7 @@ def _e72(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN157, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -31797,7 +19012,7 @@ def _e72(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -31810,15 +19025,15 @@ def _e72(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -31829,19 +19044,20 @@ def _e72(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN157, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PreChargeResType', _FN72, (f0, f1, f2,))
+   raise _stuck('PreChargeResType', _FN157, (f0, f1, f2,))
  w.a = a
 
 
-_FN72 = ('response_code', 'dc_evse_status', 'evse_present_voltage')
+_FN157 = ('response_code', 'dc_evse_status', 'evse_present_voltage')
 
-def _d73(r: Reader) -> Any:
+
+def _d158(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31866,12 +19082,12 @@ def _d73(r: Reader) -> Any:
     p += 22
     z = _new(DC_EVStatusType)
     z.ev_ready = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.ev_error_code = _V83[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d12(r)
+    f0 = _d118(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31888,7 +19104,7 @@ def _d73(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d12(r)
+   f0 = _d118(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31906,7 +19122,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -31914,13 +19130,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d83(r)
+    f1 = _d167(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -31938,7 +19154,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -31946,13 +19162,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -31960,7 +19176,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -31968,13 +19184,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d83(r)
+    f3 = _d167(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -31982,7 +19198,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -31990,13 +19206,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d83(r)
+    f4 = _d167(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
@@ -32006,7 +19222,7 @@ def _d73(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw20(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 4:
@@ -32016,7 +19232,7 @@ def _d73(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw20(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 5:
@@ -32034,7 +19250,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -32042,13 +19258,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d83(r)
+    f3 = _d167(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -32056,7 +19272,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -32064,13 +19280,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d83(r)
+    f4 = _d167(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -32080,7 +19296,7 @@ def _d73(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw20(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
@@ -32090,7 +19306,7 @@ def _d73(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw20(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 4:
@@ -32108,7 +19324,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f4 = z
@@ -32116,13 +19332,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f4 = z
    else:
     r.pos = p
-    f4 = _d83(r)
+    f4 = _d167(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -32132,7 +19348,7 @@ def _d73(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw20(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -32142,7 +19358,7 @@ def _d73(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw20(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
@@ -32162,7 +19378,7 @@ def _d73(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw20(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -32172,7 +19388,7 @@ def _d73(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw20(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -32192,7 +19408,7 @@ def _d73(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw20(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -32210,7 +19426,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f7 = z
@@ -32218,13 +19434,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f7 = z
    else:
     r.pos = p
-    f7 = _d83(r)
+    f7 = _d167(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -32232,7 +19448,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -32240,13 +19456,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d83(r)
+    f8 = _d167(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -32254,7 +19470,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -32262,13 +19478,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d83(r)
+    f9 = _d167(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
@@ -32286,7 +19502,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -32294,13 +19510,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d83(r)
+    f8 = _d167(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -32308,7 +19524,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -32316,13 +19532,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d83(r)
+    f9 = _d167(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 2:
@@ -32340,7 +19556,7 @@ def _d73(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -32348,13 +19564,13 @@ def _d73(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d83(r)
+    f9 = _d167(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -32391,7 +19607,7 @@ def _d73(r: Reader) -> Any:
  return o
 
 
-def _e73(w: Writer, o: Any) -> None:
+def _e158(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  f1 = o.ev_target_current
  f2 = o.ev_maximum_voltage_limit
@@ -32412,7 +19628,7 @@ def _e73(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -32423,13 +19639,13 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -32440,7 +19656,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -32449,7 +19665,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32462,15 +19678,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -32481,7 +19697,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -32490,7 +19706,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32503,15 +19719,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -32523,7 +19739,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32536,15 +19752,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -32556,7 +19772,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32569,15 +19785,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -32591,7 +19807,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -32605,7 +19821,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -32616,7 +19832,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 5) | (5 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -32625,7 +19841,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32638,15 +19854,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -32658,7 +19874,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32671,15 +19887,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -32693,7 +19909,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -32707,7 +19923,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -32718,7 +19934,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -32727,7 +19943,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32740,15 +19956,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -32762,7 +19978,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -32776,7 +19992,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -32787,7 +20003,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -32798,7 +20014,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -32812,7 +20028,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -32823,7 +20039,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -32834,7 +20050,7 @@ def _e73(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -32845,7 +20061,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -32854,7 +20070,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32867,15 +20083,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -32887,7 +20103,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32900,15 +20116,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -32920,7 +20136,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32933,15 +20149,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -32952,7 +20168,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -32961,7 +20177,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -32974,15 +20190,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -32994,7 +20210,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -33007,15 +20223,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -33026,7 +20242,7 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -33035,7 +20251,7 @@ def _e73(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -33048,15 +20264,15 @@ def _e73(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -33067,19 +20283,20 @@ def _e73(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 11:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CurrentDemandReqType', _FN73, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('CurrentDemandReqType', _FN158, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  w.a = a
 
 
-_FN73 = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_soc', 'remaining_time_to_bulk_soc', 'ev_target_voltage')
+_FN158 = ('dc_ev_status', 'ev_target_current', 'ev_maximum_voltage_limit', 'ev_maximum_current_limit', 'ev_maximum_power_limit', 'bulk_charging_complete', 'charging_complete', 'remaining_time_to_full_soc', 'remaining_time_to_bulk_soc', 'ev_target_voltage')
 
-def _d74(r: Reader) -> Any:
+
+def _d159(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -33104,7 +20321,7 @@ def _d74(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -33113,10 +20330,10 @@ def _d74(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -33135,10 +20352,10 @@ def _d74(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -33153,7 +20370,7 @@ def _d74(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d11(r)
+   f1 = _d117(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -33171,7 +20388,7 @@ def _d74(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -33179,13 +20396,13 @@ def _d74(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -33203,7 +20420,7 @@ def _d74(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f3 = z
@@ -33211,13 +20428,13 @@ def _d74(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f3 = z
    else:
     r.pos = p
-    f3 = _d83(r)
+    f3 = _d167(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -33237,7 +20454,7 @@ def _d74(r: Reader) -> Any:
     f4 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f4 = _dw20(r)
+    f4 = _dw26(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -33257,7 +20474,7 @@ def _d74(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw20(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -33277,7 +20494,7 @@ def _d74(r: Reader) -> Any:
     f6 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f6 = _dw20(r)
+    f6 = _dw26(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -33295,7 +20512,7 @@ def _d74(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f7 = z
@@ -33303,13 +20520,13 @@ def _d74(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f7 = z
    else:
     r.pos = p
-    f7 = _d83(r)
+    f7 = _d167(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -33317,7 +20534,7 @@ def _d74(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -33325,13 +20542,13 @@ def _d74(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d83(r)
+    f8 = _d167(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -33339,7 +20556,7 @@ def _d74(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -33347,20 +20564,20 @@ def _d74(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d83(r)
+    f9 = _d167(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f10 = _dw18(r)
+    f10 = _dw66(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -33375,7 +20592,7 @@ def _d74(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f10 = _dw18(r, 1, f10)
+     f10 = _dw66(r, 1, f10)
      p = r.pos; v = r.v
    s = 12
   elif c == 4:
@@ -33393,7 +20610,7 @@ def _d74(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f8 = z
@@ -33401,13 +20618,13 @@ def _d74(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f8 = z
    else:
     r.pos = p
-    f8 = _d83(r)
+    f8 = _d167(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -33415,7 +20632,7 @@ def _d74(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -33423,20 +20640,20 @@ def _d74(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d83(r)
+    f9 = _d167(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f10 = _dw18(r)
+    f10 = _dw66(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -33451,7 +20668,7 @@ def _d74(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f10 = _dw18(r, 1, f10)
+     f10 = _dw66(r, 1, f10)
      p = r.pos; v = r.v
    s = 12
   elif c == 3:
@@ -33469,7 +20686,7 @@ def _d74(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f9 = z
@@ -33477,20 +20694,20 @@ def _d74(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f9 = z
    else:
     r.pos = p
-    f9 = _d83(r)
+    f9 = _d167(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f10 = _dw18(r)
+    f10 = _dw66(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -33505,7 +20722,7 @@ def _d74(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f10 = _dw18(r, 1, f10)
+     f10 = _dw66(r, 1, f10)
      p = r.pos; v = r.v
    s = 12
   elif c == 2:
@@ -33522,7 +20739,7 @@ def _d74(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f10 = _dw18(r)
+    f10 = _dw66(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -33537,7 +20754,7 @@ def _d74(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f10 = _dw18(r, 1, f10)
+     f10 = _dw66(r, 1, f10)
      p = r.pos; v = r.v
    s = 12
   elif c == 1:
@@ -33557,7 +20774,7 @@ def _d74(r: Reader) -> Any:
     f11 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f11 = _dw19(r)
+    f11 = _dw67(r)
     p = r.pos; v = r.v
    s = 13
   elif c == 1:
@@ -33572,7 +20789,7 @@ def _d74(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f12 = _d84(r)
+   f12 = _d168(r)
    p = r.pos; v = r.v
    s = 14
   elif c == 1:
@@ -33582,7 +20799,7 @@ def _d74(r: Reader) -> Any:
     f13 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f13 = _dw20(r)
+    f13 = _dw26(r)
     p = r.pos; v = r.v
    s = 15
   elif c == 2:
@@ -33604,7 +20821,7 @@ def _d74(r: Reader) -> Any:
     f13 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f13 = _dw20(r)
+    f13 = _dw26(r)
     p = r.pos; v = r.v
    s = 15
   elif c == 1:
@@ -33647,7 +20864,7 @@ def _d74(r: Reader) -> Any:
  return o
 
 
-def _e74(w: Writer, o: Any) -> None:
+def _e159(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.dc_evse_status
  f2 = o.evse_present_voltage
@@ -33667,7 +20884,7 @@ def _e74(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -33676,12 +20893,12 @@ def _e74(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -33692,17 +20909,17 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -33713,13 +20930,13 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e117(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -33730,7 +20947,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -33739,7 +20956,7 @@ def _e74(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -33752,15 +20969,15 @@ def _e74(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -33771,7 +20988,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -33780,7 +20997,7 @@ def _e74(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -33793,15 +21010,15 @@ def _e74(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -33812,7 +21029,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -33823,7 +21040,7 @@ def _e74(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -33834,7 +21051,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -33845,7 +21062,7 @@ def _e74(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -33856,7 +21073,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -33867,7 +21084,7 @@ def _e74(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -33878,7 +21095,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -33887,7 +21104,7 @@ def _e74(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -33900,15 +21117,15 @@ def _e74(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -33920,7 +21137,7 @@ def _e74(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -33933,15 +21150,15 @@ def _e74(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -33953,7 +21170,7 @@ def _e74(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -33966,15 +21183,15 @@ def _e74(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -33986,7 +21203,7 @@ def _e74(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew18(w, v)
+    _ew66(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -33997,7 +21214,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -34006,7 +21223,7 @@ def _e74(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -34019,15 +21236,15 @@ def _e74(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -34039,7 +21256,7 @@ def _e74(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -34052,15 +21269,15 @@ def _e74(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -34072,7 +21289,7 @@ def _e74(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew18(w, v)
+    _ew66(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -34083,7 +21300,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -34092,7 +21309,7 @@ def _e74(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -34105,15 +21322,15 @@ def _e74(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -34125,7 +21342,7 @@ def _e74(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew18(w, v)
+    _ew66(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -34136,7 +21353,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 11:
   if f10 is not None:
    v = f10
@@ -34145,7 +21362,7 @@ def _e74(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew18(w, v)
+    _ew66(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -34156,7 +21373,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 12:
   if f11 is not None:
    v = f11
@@ -34165,7 +21382,7 @@ def _e74(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f11 = None
@@ -34176,13 +21393,13 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 13:
   if f12 is not None:
    v = f12
    a <<= 2
    w.a = a
-   _e84(w, v)
+   _e168(w, v)
    a = w.a
    left -= 1
    f12 = None
@@ -34196,7 +21413,7 @@ def _e74(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f13 = None
@@ -34205,7 +21422,7 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 14:
   if f13 is not None:
    v = f13
@@ -34216,7 +21433,7 @@ def _e74(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f13 = None
@@ -34225,19 +21442,20 @@ def _e74(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 15:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CurrentDemandResType', _FN74, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('CurrentDemandResType', _FN159, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  w.a = a
 
 
-_FN74 = ('response_code', 'dc_evse_status', 'evse_present_voltage', 'evse_present_current', 'evse_current_limit_achieved', 'evse_voltage_limit_achieved', 'evse_power_limit_achieved', 'evse_maximum_voltage_limit', 'evse_maximum_current_limit', 'evse_maximum_power_limit', 'evseid', 'sa_schedule_tuple_id', 'meter_info', 'receipt_required')
+_FN159 = ('response_code', 'dc_evse_status', 'evse_present_voltage', 'evse_present_current', 'evse_current_limit_achieved', 'evse_voltage_limit_achieved', 'evse_power_limit_achieved', 'evse_maximum_voltage_limit', 'evse_maximum_current_limit', 'evse_maximum_power_limit', 'evseid', 'sa_schedule_tuple_id', 'meter_info', 'receipt_required')
 
-def _d75(r: Reader) -> Any:
+
+def _d160(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34253,12 +21471,12 @@ def _d75(r: Reader) -> Any:
     p += 22
     z = _new(DC_EVStatusType)
     z.ev_ready = ((x >> 19) & 1) == 1
-    z.ev_error_code = _V38[((x >> 12) & 15)]
+    z.ev_error_code = _V83[((x >> 12) & 15)]
     z.evresssoc = ((x >> 2) & 127)
     f0 = z
    else:
     r.pos = p
-    f0 = _d12(r)
+    f0 = _d118(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34275,7 +21493,7 @@ def _d75(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d12(r)
+   f0 = _d118(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34303,7 +21521,7 @@ def _d75(r: Reader) -> Any:
  return o
 
 
-def _e75(w: Writer, o: Any) -> None:
+def _e160(w: Writer, o: Any) -> None:
  f0 = o.dc_ev_status
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -34315,7 +21533,7 @@ def _e75(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -34326,13 +21544,13 @@ def _e75(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WeldingDetectionReqType', _FN75, (f0,))
+   raise _stuck('WeldingDetectionReqType', _FN160, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e12(w, v)
+   _e118(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -34343,19 +21561,20 @@ def _e75(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WeldingDetectionReqType', _FN75, (f0,))
+   raise _stuck('WeldingDetectionReqType', _FN160, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WeldingDetectionReqType', _FN75, (f0,))
+   raise _stuck('WeldingDetectionReqType', _FN160, (f0,))
  w.a = a
 
 
-_FN75 = ('dc_ev_status',)
+_FN160 = ('dc_ev_status',)
 
-def _d76(r: Reader) -> Any:
+
+def _d161(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34369,7 +21588,7 @@ def _d76(r: Reader) -> Any:
   x = (v >> (n - p - 8)) & 255
   if x & 193 == 0:
    p += 8
-   f0 = _V9[((x >> 1) & 31)]
+   f0 = _V59[((x >> 1) & 31)]
    s = 1
  while s == 0:
   p += 1
@@ -34378,10 +21597,10 @@ def _d76(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34400,10 +21619,10 @@ def _d76(r: Reader) -> Any:
    p += 7
    x = (v >> (n - p)) & 127
    if x & 65 == 0:
-    f0 = _V9[((x >> 1) & 31)]
+    f0 = _V59[((x >> 1) & 31)]
    else:
     r.pos = p - 7
-    f0 = _dw9(r)
+    f0 = _dw59(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34418,7 +21637,7 @@ def _d76(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d11(r)
+   f1 = _d117(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -34436,7 +21655,7 @@ def _d76(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f2 = z
@@ -34444,13 +21663,13 @@ def _d76(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f2 = z
    else:
     r.pos = p
-    f2 = _d83(r)
+    f2 = _d167(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -34480,7 +21699,7 @@ def _d76(r: Reader) -> Any:
  return o
 
 
-def _e76(w: Writer, o: Any) -> None:
+def _e161(w: Writer, o: Any) -> None:
  f0 = o.response_code
  f1 = o.dc_evse_status
  f2 = o.evse_present_voltage
@@ -34489,7 +21708,7 @@ def _e76(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I9.get(f0)) is not None:
+ if (k0 := _I59.get(f0)) is not None:
   a = (a << 8) | (k0 << 1)
   f0 = None
   left -= 1
@@ -34498,12 +21717,12 @@ def _e76(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34514,17 +21733,17 @@ def _e76(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN161, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I9.get(v)
+   k = _I59.get(v)
    if k is not None:
     a = (a << 7) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew59(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34535,13 +21754,13 @@ def _e76(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN161, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e11(w, v)
+   _e117(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -34552,7 +21771,7 @@ def _e76(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN161, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -34561,7 +21780,7 @@ def _e76(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -34574,15 +21793,15 @@ def _e76(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -34593,241 +21812,20 @@ def _e76(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN161, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WeldingDetectionResType', _FN76, (f0, f1, f2,))
+   raise _stuck('WeldingDetectionResType', _FN161, (f0, f1, f2,))
  w.a = a
 
 
-_FN76 = ('response_code', 'dc_evse_status', 'evse_present_voltage')
-
-def _d77(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw4(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw4(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw4(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw4(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw7(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f1 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw7(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(X509IssuerSerialType)
- o.x509_issuer_name = f0
- o.x509_serial_number = f1
- return o
+_FN161 = ('response_code', 'dc_evse_status', 'evse_present_voltage')
 
 
-def _e77(w: Writer, o: Any) -> None:
- f0 = o.x509_issuer_name
- f1 = o.x509_serial_number
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew4(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN77, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew4(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN77, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew7(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew7(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_serial_number")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN77, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN77, (f0, f1,))
- w.a = a
-
-
-_FN77 = ('x509_issuer_name', 'x509_serial_number')
-
-def _d78(r: Reader) -> Any:
+def _d162(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34840,7 +21838,7 @@ def _d78(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d77(r)
+   e = _d81(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -34858,7 +21856,7 @@ def _d78(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d77(r)
+   e = _d81(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -34874,7 +21872,7 @@ def _d78(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d77(r)
+   e = _d81(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 20 else 4
@@ -34892,7 +21890,7 @@ def _d78(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d77(r)
+   e = _d81(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 20 else 4
@@ -34923,7 +21921,7 @@ def _d78(r: Reader) -> Any:
  return o
 
 
-def _e78(w: Writer, o: Any) -> None:
+def _e162(w: Writer, o: Any) -> None:
  f0 = o.root_certificate_id
  i0 = 0
  left: int = len(f0)
@@ -34936,7 +21934,7 @@ def _e78(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e77(w, v)
+   _e81(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34947,13 +21945,13 @@ def _e78(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN78, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN162, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e77(w, v)
+   _e81(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34964,13 +21962,13 @@ def _e78(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN78, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN162, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e77(w, v)
+   _e81(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34979,13 +21977,13 @@ def _e78(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN78, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN162, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e77(w, v)
+   _e81(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34994,19 +21992,20 @@ def _e78(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN78, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN162, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN78, (f0[i0:],))
+   raise _stuck('ListOfRootCertificateIDsType', _FN162, (f0[i0:],))
  w.a = a
 
 
-_FN78 = ('root_certificate_id',)
+_FN162 = ('root_certificate_id',)
 
-def _d79(r: Reader) -> Any:
+
+def _d163(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -35034,7 +22033,7 @@ def _d79(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw11(r)
+    f1 = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -35049,7 +22048,7 @@ def _d79(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw11(r, 1, f1)
+     f1 = _dw61(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -35068,7 +22067,7 @@ def _d79(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw11(r)
+    f1 = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -35083,7 +22082,7 @@ def _d79(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw11(r, 1, f1)
+     f1 = _dw61(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -35100,7 +22099,7 @@ def _d79(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw11(r)
+    f1 = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -35115,7 +22114,7 @@ def _d79(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw11(r, 1, f1)
+     f1 = _dw61(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -35130,7 +22129,7 @@ def _d79(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d91(r)
+   f2 = _d175(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -35162,7 +22161,7 @@ def _d79(r: Reader) -> Any:
  return o
 
 
-def _e79(w: Writer, o: Any) -> None:
+def _e163(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.certificate
  f2 = o.sub_certificates
@@ -35178,7 +22177,7 @@ def _e79(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -35190,7 +22189,7 @@ def _e79(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -35201,7 +22200,7 @@ def _e79(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
+   raise _stuck('CertificateChainType', _FN163, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -35210,7 +22209,7 @@ def _e79(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -35221,7 +22220,7 @@ def _e79(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
+   raise _stuck('CertificateChainType', _FN163, (f0, f1, f2,))
  if s == 3:
   if f1 is not None:
    v = f1
@@ -35230,7 +22229,7 @@ def _e79(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -35241,13 +22240,13 @@ def _e79(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
+   raise _stuck('CertificateChainType', _FN163, (f0, f1, f2,))
  if s == 2:
   if f2 is not None:
    v = f2
    a <<= 2
    w.a = a
-   _e91(w, v)
+   _e175(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -35256,19 +22255,20 @@ def _e79(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
+   raise _stuck('CertificateChainType', _FN163, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CertificateChainType', _FN79, (f0, f1, f2,))
+   raise _stuck('CertificateChainType', _FN163, (f0, f1, f2,))
  w.a = a
 
 
-_FN79 = ('id', 'certificate', 'sub_certificates')
+_FN163 = ('id', 'certificate', 'sub_certificates')
 
-def _d80(r: Reader) -> Any:
+
+def _d164(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -35373,7 +22373,7 @@ def _d80(r: Reader) -> Any:
  return o
 
 
-def _e80(w: Writer, o: Any) -> None:
+def _e164(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.value
  left: int = (f0 is not None) + (f1 is not None)
@@ -35388,7 +22388,7 @@ def _e80(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -35399,7 +22399,7 @@ def _e80(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN80, (f0, f1,))
+   raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN164, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -35411,7 +22411,7 @@ def _e80(w: Writer, o: Any) -> None:
    else:
     a <<= 1
     w.a = a
-    _s12(w, v)
+    _s62(w, v)
     a = w.a
     s = 3
   elif left == 0:
@@ -35420,7 +22420,7 @@ def _e80(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN80, (f0, f1,))
+   raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN164, (f0, f1,))
  if s == 2:
   if f1 is not None:
    v = f1
@@ -35432,7 +22432,7 @@ def _e80(w: Writer, o: Any) -> None:
    else:
     a <<= 1
     w.a = a
-    _s12(w, v)
+    _s62(w, v)
     a = w.a
     s = 3
   elif left == 0:
@@ -35441,19 +22441,20 @@ def _e80(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN80, (f0, f1,))
+   raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN164, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN80, (f0, f1,))
+   raise _stuck('ContractSignatureEncryptedPrivateKeyType', _FN164, (f0, f1,))
  w.a = a
 
 
-_FN80 = ('id', 'value')
+_FN164 = ('id', 'value')
 
-def _d81(r: Reader) -> Any:
+
+def _d165(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -35558,7 +22559,7 @@ def _d81(r: Reader) -> Any:
  return o
 
 
-def _e81(w: Writer, o: Any) -> None:
+def _e165(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.value
  left: int = (f0 is not None) + (f1 is not None)
@@ -35573,7 +22574,7 @@ def _e81(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -35584,7 +22585,7 @@ def _e81(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DiffieHellmanPublickeyType', _FN81, (f0, f1,))
+   raise _stuck('DiffieHellmanPublickeyType', _FN165, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -35596,7 +22597,7 @@ def _e81(w: Writer, o: Any) -> None:
    else:
     a <<= 1
     w.a = a
-    _s13(w, v)
+    _s63(w, v)
     a = w.a
     s = 3
   elif left == 0:
@@ -35605,7 +22606,7 @@ def _e81(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DiffieHellmanPublickeyType', _FN81, (f0, f1,))
+   raise _stuck('DiffieHellmanPublickeyType', _FN165, (f0, f1,))
  if s == 2:
   if f1 is not None:
    v = f1
@@ -35617,7 +22618,7 @@ def _e81(w: Writer, o: Any) -> None:
    else:
     a <<= 1
     w.a = a
-    _s13(w, v)
+    _s63(w, v)
     a = w.a
     s = 3
   elif left == 0:
@@ -35626,19 +22627,20 @@ def _e81(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DiffieHellmanPublickeyType', _FN81, (f0, f1,))
+   raise _stuck('DiffieHellmanPublickeyType', _FN165, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DiffieHellmanPublickeyType', _FN81, (f0, f1,))
+   raise _stuck('DiffieHellmanPublickeyType', _FN165, (f0, f1,))
  w.a = a
 
 
-_FN81 = ('id', 'value')
+_FN165 = ('id', 'value')
 
-def _d82(r: Reader) -> Any:
+
+def _d166(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -35743,7 +22745,7 @@ def _d82(r: Reader) -> Any:
  return o
 
 
-def _e82(w: Writer, o: Any) -> None:
+def _e166(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.value
  left: int = (f0 is not None) + (f1 is not None)
@@ -35758,7 +22760,7 @@ def _e82(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -35769,7 +22771,7 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('EMAIDType', _FN82, (f0, f1,))
+   raise _stuck('EMAIDType', _FN166, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -35781,7 +22783,7 @@ def _e82(w: Writer, o: Any) -> None:
    else:
     a <<= 1
     w.a = a
-    _s14(w, v)
+    _s64(w, v)
     a = w.a
     s = 3
   elif left == 0:
@@ -35790,7 +22792,7 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('EMAIDType', _FN82, (f0, f1,))
+   raise _stuck('EMAIDType', _FN166, (f0, f1,))
  if s == 2:
   if f1 is not None:
    v = f1
@@ -35802,7 +22804,7 @@ def _e82(w: Writer, o: Any) -> None:
    else:
     a <<= 1
     w.a = a
-    _s14(w, v)
+    _s64(w, v)
     a = w.a
     s = 3
   elif left == 0:
@@ -35811,19 +22813,20 @@ def _e82(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('EMAIDType', _FN82, (f0, f1,))
+   raise _stuck('EMAIDType', _FN166, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('EMAIDType', _FN82, (f0, f1,))
+   raise _stuck('EMAIDType', _FN166, (f0, f1,))
  w.a = a
 
 
-_FN82 = ('id', 'value')
+_FN166 = ('id', 'value')
 
-def _d83(r: Reader) -> Any:
+
+def _d167(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -35835,7 +22838,7 @@ def _d83(r: Reader) -> Any:
    r.pos = p + 25
    o = _new(PhysicalValueType)
    o.multiplier = ((x >> 20) & 7) + -3
-   o.unit = _V47[((x >> 14) & 7)]
+   o.unit = _V90[((x >> 14) & 7)]
    g = ((x >> 2) & 127)
    o.value = -g - 1 if (x >> 10) & 1 else g
    return o
@@ -35845,7 +22848,7 @@ def _d83(r: Reader) -> Any:
    r.pos = p + 33
    o = _new(PhysicalValueType)
    o.multiplier = ((x >> 28) & 7) + -3
-   o.unit = _V47[((x >> 22) & 7)]
+   o.unit = _V90[((x >> 22) & 7)]
    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
    o.value = -g - 1 if (x >> 18) & 1 else g
    return o
@@ -35858,7 +22861,7 @@ def _d83(r: Reader) -> Any:
   if x & 3185 == 0:
    p += 12
    f0 = ((x >> 7) & 7) + -3
-   f1 = _V47[((x >> 1) & 7)]
+   f1 = _V90[((x >> 1) & 7)]
    s = 3
  while s == 0:
   p += 1
@@ -35870,7 +22873,7 @@ def _d83(r: Reader) -> Any:
     f0 = ((x >> 1) & 7) + -3
    else:
     r.pos = p - 5
-    f0 = _dw34(r)
+    f0 = _dw79(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -35892,7 +22895,7 @@ def _d83(r: Reader) -> Any:
     f0 = ((x >> 1) & 7) + -3
    else:
     r.pos = p - 5
-    f0 = _dw34(r)
+    f0 = _dw79(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -35909,10 +22912,10 @@ def _d83(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    f1 = _V47[((x >> 1) & 7)]
+    f1 = _V90[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    f1 = _dw47(r)
+    f1 = _dw90(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -35929,7 +22932,7 @@ def _d83(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw15(r)
+    f2 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35948,7 +22951,7 @@ def _d83(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw15(r, 1, f2)
+     f2 = _dw22(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -35978,7 +22981,7 @@ def _d83(r: Reader) -> Any:
  return o
 
 
-def _e83(w: Writer, o: Any) -> None:
+def _e167(w: Writer, o: Any) -> None:
  f0 = o.multiplier
  f1 = o.unit
  f2 = o.value
@@ -35987,7 +22990,7 @@ def _e83(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I47.get(f1)) is not None and type(f2) is int and -32768 <= f2 <= 32767 and left == 3:
+ if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I90.get(f1)) is not None and type(f2) is int and -32768 <= f2 <= 32767 and left == 3:
   if f2 < 0:
    g = -f2 - 1
    sg = 1
@@ -36000,7 +23003,7 @@ def _e83(w: Writer, o: Any) -> None:
   elif g < 16384:
    w.a = (a << 33) | ((f0 - -3) << 28) | (k1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
    return
- if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I47.get(f1)) is not None:
+ if type(f0) is int and -3 <= f0 <= 3 and (k1 := _I90.get(f1)) is not None:
   a = (a << 12) | ((f0 - -3) << 7) | (k1 << 1)
   f0 = None
   f1 = None
@@ -36014,7 +23017,7 @@ def _e83(w: Writer, o: Any) -> None:
     a = (a << 5) | ((v - -3) << 1)
    else:
     w.a = a
-    _ew34(w, v)
+    _ew79(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -36025,7 +23028,7 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN167, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -36034,7 +23037,7 @@ def _e83(w: Writer, o: Any) -> None:
     a = (a << 5) | ((v - -3) << 1)
    else:
     w.a = a
-    _ew34(w, v)
+    _ew79(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -36045,17 +23048,17 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN167, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I47.get(v)
+   k = _I90.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew47(w, v)
+    _ew90(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -36066,7 +23069,7 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN167, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -36084,11 +23087,11 @@ def _e83(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -36099,19 +23102,20 @@ def _e83(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN167, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PhysicalValueType', _FN83, (f0, f1, f2,))
+   raise _stuck('PhysicalValueType', _FN167, (f0, f1, f2,))
  w.a = a
 
 
-_FN83 = ('multiplier', 'unit', 'value')
+_FN167 = ('multiplier', 'unit', 'value')
 
-def _d84(r: Reader) -> Any:
+
+def _d168(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -36130,7 +23134,7 @@ def _d84(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw39(r)
+    f0 = _dw84(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36145,7 +23149,7 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw39(r, 1, f0)
+     f0 = _dw84(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -36164,7 +23168,7 @@ def _d84(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw39(r)
+    f0 = _dw84(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36179,7 +23183,7 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw39(r, 1, f0)
+     f0 = _dw84(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -36196,7 +23200,7 @@ def _d84(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw40(r)
+    f1 = _dw85(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36218,14 +23222,14 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw40(r, 1, f1)
+     f1 = _dw85(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw41(r)
+    f2 = _dw86(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36240,14 +23244,14 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw41(r, 1, f2)
+     f2 = _dw86(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw42(r)
+    f3 = _dw87(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -36266,14 +23270,14 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw42(r, 1, f3)
+     f3 = _dw87(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw22(r)
+    f4 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -36292,7 +23296,7 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw22(r, 1, f4)
+     f4 = _dw29(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 4:
@@ -36311,7 +23315,7 @@ def _d84(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw41(r)
+    f2 = _dw86(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -36326,14 +23330,14 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw41(r, 1, f2)
+     f2 = _dw86(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw42(r)
+    f3 = _dw87(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -36352,14 +23356,14 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw42(r, 1, f3)
+     f3 = _dw87(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw22(r)
+    f4 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -36378,7 +23382,7 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw22(r, 1, f4)
+     f4 = _dw29(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 3:
@@ -36397,7 +23401,7 @@ def _d84(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw42(r)
+    f3 = _dw87(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -36416,14 +23420,14 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw42(r, 1, f3)
+     f3 = _dw87(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw22(r)
+    f4 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -36442,7 +23446,7 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw22(r, 1, f4)
+     f4 = _dw29(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -36461,7 +23465,7 @@ def _d84(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw22(r)
+    f4 = _dw29(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -36480,7 +23484,7 @@ def _d84(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw22(r, 1, f4)
+     f4 = _dw29(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -36514,7 +23518,7 @@ def _d84(r: Reader) -> Any:
  return o
 
 
-def _e84(w: Writer, o: Any) -> None:
+def _e168(w: Writer, o: Any) -> None:
  f0 = o.meter_id
  f1 = o.meter_reading
  f2 = o.sig_meter_reading
@@ -36533,7 +23537,7 @@ def _e84(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew39(w, v)
+    _ew84(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -36544,7 +23548,7 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN168, (f0, f1, f2, f3, f4,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -36553,7 +23557,7 @@ def _e84(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew39(w, v)
+    _ew84(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -36564,7 +23568,7 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN168, (f0, f1, f2, f3, f4,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -36579,11 +23583,11 @@ def _e84(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew40(w, v)
+     _ew85(w, v)
      a = w.a
    else:
     w.a = a
-    _ew40(w, v)
+    _ew85(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -36595,7 +23599,7 @@ def _e84(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew41(w, v)
+    _ew86(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -36616,11 +23620,11 @@ def _e84(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew42(w, v)
+     _ew87(w, v)
      a = w.a
    else:
     w.a = a
-    _ew42(w, v)
+    _ew87(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -36641,11 +23645,11 @@ def _e84(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -36654,7 +23658,7 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN168, (f0, f1, f2, f3, f4,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -36663,7 +23667,7 @@ def _e84(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew41(w, v)
+    _ew86(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -36684,11 +23688,11 @@ def _e84(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew42(w, v)
+     _ew87(w, v)
      a = w.a
    else:
     w.a = a
-    _ew42(w, v)
+    _ew87(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -36709,11 +23713,11 @@ def _e84(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -36722,7 +23726,7 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN168, (f0, f1, f2, f3, f4,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -36740,11 +23744,11 @@ def _e84(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew42(w, v)
+     _ew87(w, v)
      a = w.a
    else:
     w.a = a
-    _ew42(w, v)
+    _ew87(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -36765,11 +23769,11 @@ def _e84(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -36778,7 +23782,7 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN168, (f0, f1, f2, f3, f4,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -36796,11 +23800,11 @@ def _e84(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew22(w, v)
+     _ew29(w, v)
      a = w.a
    else:
     w.a = a
-    _ew22(w, v)
+    _ew29(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -36809,19 +23813,20 @@ def _e84(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN168, (f0, f1, f2, f3, f4,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('MeterInfoType', _FN84, (f0, f1, f2, f3, f4,))
+   raise _stuck('MeterInfoType', _FN168, (f0, f1, f2, f3, f4,))
  w.a = a
 
 
-_FN84 = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 'tmeter')
+_FN168 = ('meter_id', 'meter_reading', 'sig_meter_reading', 'meter_status', 'tmeter')
 
-def _d85(r: Reader) -> Any:
+
+def _d169(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -36834,7 +23839,7 @@ def _d85(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d100(r)
+   e = _d184(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36852,7 +23857,7 @@ def _d85(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d100(r)
+   e = _d184(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -36868,7 +23873,7 @@ def _d85(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d100(r)
+   e = _d184(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 16 else 4
@@ -36886,7 +23891,7 @@ def _d85(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d100(r)
+   e = _d184(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 16 else 4
@@ -36917,7 +23922,7 @@ def _d85(r: Reader) -> Any:
  return o
 
 
-def _e85(w: Writer, o: Any) -> None:
+def _e169(w: Writer, o: Any) -> None:
  f0 = o.selected_service
  i0 = 0
  left: int = len(f0)
@@ -36930,7 +23935,7 @@ def _e85(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e100(w, v)
+   _e184(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36941,13 +23946,13 @@ def _e85(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN85, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN169, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e100(w, v)
+   _e184(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36958,13 +23963,13 @@ def _e85(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN85, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN169, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e100(w, v)
+   _e184(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36973,13 +23978,13 @@ def _e85(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN85, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN169, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e100(w, v)
+   _e184(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -36988,19 +23993,20 @@ def _e85(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN85, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN169, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SelectedServiceListType', _FN85, (f0[i0:],))
+   raise _stuck('SelectedServiceListType', _FN169, (f0[i0:],))
  w.a = a
 
 
-_FN85 = ('selected_service',)
+_FN169 = ('selected_service',)
 
-def _d86(r: Reader) -> Any:
+
+def _d170(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -37013,7 +24019,7 @@ def _d86(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d93(r)
+   e = _d177(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -37031,7 +24037,7 @@ def _d86(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d93(r)
+   e = _d177(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -37047,7 +24053,7 @@ def _d86(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d93(r)
+   e = _d177(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 24 else 4
@@ -37065,7 +24071,7 @@ def _d86(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d93(r)
+   e = _d177(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 24 else 4
@@ -37096,7 +24102,7 @@ def _d86(r: Reader) -> Any:
  return o
 
 
-def _e86(w: Writer, o: Any) -> None:
+def _e170(w: Writer, o: Any) -> None:
  f0 = o.profile_entry
  i0 = 0
  left: int = len(f0)
@@ -37109,7 +24115,7 @@ def _e86(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e93(w, v)
+   _e177(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -37120,13 +24126,13 @@ def _e86(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN86, (f0[i0:],))
+   raise _stuck('ChargingProfileType', _FN170, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e93(w, v)
+   _e177(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -37137,13 +24143,13 @@ def _e86(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN86, (f0[i0:],))
+   raise _stuck('ChargingProfileType', _FN170, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e93(w, v)
+   _e177(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -37152,13 +24158,13 @@ def _e86(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN86, (f0[i0:],))
+   raise _stuck('ChargingProfileType', _FN170, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e93(w, v)
+   _e177(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -37167,19 +24173,20 @@ def _e86(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN86, (f0[i0:],))
+   raise _stuck('ChargingProfileType', _FN170, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargingProfileType', _FN86, (f0[i0:],))
+   raise _stuck('ChargingProfileType', _FN170, (f0[i0:],))
  w.a = a
 
 
-_FN86 = ('profile_entry',)
+_FN170 = ('profile_entry',)
 
-def _d87(r: Reader) -> Any:
+
+def _d171(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -37192,7 +24199,7 @@ def _d87(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d102(r)
+   e = _d186(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -37210,7 +24217,7 @@ def _d87(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d102(r)
+   e = _d186(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -37226,7 +24233,7 @@ def _d87(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d102(r)
+   e = _d186(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 255 else 4
@@ -37244,7 +24251,7 @@ def _d87(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d102(r)
+   e = _d186(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 255 else 4
@@ -37275,7 +24282,7 @@ def _d87(r: Reader) -> Any:
  return o
 
 
-def _e87(w: Writer, o: Any) -> None:
+def _e171(w: Writer, o: Any) -> None:
  f0 = o.parameter_set
  i0 = 0
  left: int = len(f0)
@@ -37288,7 +24295,7 @@ def _e87(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e102(w, v)
+   _e186(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -37299,13 +24306,13 @@ def _e87(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN171, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e102(w, v)
+   _e186(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -37316,13 +24323,13 @@ def _e87(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN171, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e102(w, v)
+   _e186(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -37331,13 +24338,13 @@ def _e87(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN171, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e102(w, v)
+   _e186(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -37346,19 +24353,20 @@ def _e87(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN171, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceParameterListType', _FN87, (f0[i0:],))
+   raise _stuck('ServiceParameterListType', _FN171, (f0[i0:],))
  w.a = a
 
 
-_FN87 = ('parameter_set',)
+_FN171 = ('parameter_set',)
 
-def _d88(r: Reader) -> Any:
+
+def _d172(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -37373,10 +24381,10 @@ def _d88(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    e = _V23[((x >> 1) & 1)]
+    e = _V69[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    e = _dw23(r)
+    e = _dw69(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -37396,10 +24404,10 @@ def _d88(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    e = _V23[((x >> 1) & 1)]
+    e = _V69[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    e = _dw23(r)
+    e = _dw69(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -37417,10 +24425,10 @@ def _d88(r: Reader) -> Any:
    p += 3
    x = (v >> (n - p)) & 7
    if x & 5 == 0:
-    e = _V23[((x >> 1) & 1)]
+    e = _V69[((x >> 1) & 1)]
    else:
     r.pos = p - 3
-    e = _dw23(r)
+    e = _dw69(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -37451,7 +24459,7 @@ def _d88(r: Reader) -> Any:
  return o
 
 
-def _e88(w: Writer, o: Any) -> None:
+def _e172(w: Writer, o: Any) -> None:
  f0 = o.payment_option
  i0 = 0
  left: int = len(f0)
@@ -37463,12 +24471,12 @@ def _e88(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I23.get(v)
+   k = _I69.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew69(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -37479,17 +24487,17 @@ def _e88(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PaymentOptionListType', _FN88, (f0[i0:],))
+   raise _stuck('PaymentOptionListType', _FN172, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I23.get(v)
+   k = _I69.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew69(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -37500,17 +24508,17 @@ def _e88(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PaymentOptionListType', _FN88, (f0[i0:],))
+   raise _stuck('PaymentOptionListType', _FN172, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I23.get(v)
+   k = _I69.get(v)
    if k is not None:
     a = (a << 3) | (k << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew69(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -37519,19 +24527,20 @@ def _e88(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('PaymentOptionListType', _FN88, (f0[i0:],))
+   raise _stuck('PaymentOptionListType', _FN172, (f0[i0:],))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PaymentOptionListType', _FN88, (f0[i0:],))
+   raise _stuck('PaymentOptionListType', _FN172, (f0[i0:],))
  w.a = a
 
 
-_FN88 = ('payment_option',)
+_FN172 = ('payment_option',)
 
-def _d89(r: Reader) -> Any:
+
+def _d173(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -37551,7 +24560,7 @@ def _d89(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw25(r)
+    f0 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37569,7 +24578,7 @@ def _d89(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw25(r, 1, f0)
+     f0 = _dw71(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -37588,7 +24597,7 @@ def _d89(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw25(r)
+    f0 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37606,7 +24615,7 @@ def _d89(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw25(r, 1, f0)
+     f0 = _dw71(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -37623,7 +24632,7 @@ def _d89(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw32(r)
+    f1 = _dw77(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37638,17 +24647,17 @@ def _d89(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw32(r, 1, f1)
+     f1 = _dw77(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V27[((x >> 1) & 3)]
+    f2 = _V73[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw27(r)
+    f2 = _dw73(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -37665,10 +24674,10 @@ def _d89(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V27[((x >> 1) & 3)]
+    f2 = _V73[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw27(r)
+    f2 = _dw73(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -37685,7 +24694,7 @@ def _d89(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw26(r)
+    f3 = _dw72(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -37700,7 +24709,7 @@ def _d89(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw26(r, 1, f3)
+     f3 = _dw72(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -37710,7 +24719,7 @@ def _d89(r: Reader) -> Any:
     f4 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f4 = _dw20(r)
+    f4 = _dw26(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -37730,7 +24739,7 @@ def _d89(r: Reader) -> Any:
     f4 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f4 = _dw20(r)
+    f4 = _dw26(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -37745,7 +24754,7 @@ def _d89(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f5 = _d92(r)
+   f5 = _d176(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -37778,7 +24787,7 @@ def _d89(r: Reader) -> Any:
  return o
 
 
-def _e89(w: Writer, o: Any) -> None:
+def _e173(w: Writer, o: Any) -> None:
  f0 = o.service_id
  f1 = o.service_name
  f2 = o.service_category
@@ -37802,11 +24811,11 @@ def _e89(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -37817,7 +24826,7 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('ChargeServiceType', _FN173, (f0, f1, f2, f3, f4, f5,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -37830,11 +24839,11 @@ def _e89(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -37845,7 +24854,7 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('ChargeServiceType', _FN173, (f0, f1, f2, f3, f4, f5,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -37854,7 +24863,7 @@ def _e89(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew77(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -37862,12 +24871,12 @@ def _e89(w: Writer, o: Any) -> None:
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   k = _I27.get(v)
+   k = _I73.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew73(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -37878,17 +24887,17 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('ChargeServiceType', _FN173, (f0, f1, f2, f3, f4, f5,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I27.get(v)
+   k = _I73.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew73(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -37899,7 +24908,7 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('ChargeServiceType', _FN173, (f0, f1, f2, f3, f4, f5,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -37908,7 +24917,7 @@ def _e89(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew72(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -37922,7 +24931,7 @@ def _e89(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -37933,7 +24942,7 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('ChargeServiceType', _FN173, (f0, f1, f2, f3, f4, f5,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -37944,7 +24953,7 @@ def _e89(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -37955,13 +24964,13 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('ChargeServiceType', _FN173, (f0, f1, f2, f3, f4, f5,))
  if s == 6:
   if f5 is not None:
    v = f5
    a <<= 1
    w.a = a
-   _e92(w, v)
+   _e176(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -37972,19 +24981,20 @@ def _e89(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('ChargeServiceType', _FN173, (f0, f1, f2, f3, f4, f5,))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ChargeServiceType', _FN89, (f0, f1, f2, f3, f4, f5,))
+   raise _stuck('ChargeServiceType', _FN173, (f0, f1, f2, f3, f4, f5,))
  w.a = a
 
 
-_FN89 = ('service_id', 'service_name', 'service_category', 'service_scope', 'free_service', 'supported_energy_transfer_mode')
+_FN173 = ('service_id', 'service_name', 'service_category', 'service_scope', 'free_service', 'supported_energy_transfer_mode')
 
-def _d90(r: Reader) -> Any:
+
+def _d174(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -37997,7 +25007,7 @@ def _d90(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d101(r)
+   e = _d185(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -38015,7 +25025,7 @@ def _d90(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d101(r)
+   e = _d185(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -38031,7 +25041,7 @@ def _d90(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d101(r)
+   e = _d185(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -38049,7 +25059,7 @@ def _d90(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d101(r)
+   e = _d185(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -38080,7 +25090,7 @@ def _d90(r: Reader) -> Any:
  return o
 
 
-def _e90(w: Writer, o: Any) -> None:
+def _e174(w: Writer, o: Any) -> None:
  f0 = o.service
  i0 = 0
  left: int = len(f0)
@@ -38093,7 +25103,7 @@ def _e90(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e101(w, v)
+   _e185(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -38104,13 +25114,13 @@ def _e90(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceListType', _FN90, (f0[i0:],))
+   raise _stuck('ServiceListType', _FN174, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e101(w, v)
+   _e185(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -38121,13 +25131,13 @@ def _e90(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceListType', _FN90, (f0[i0:],))
+   raise _stuck('ServiceListType', _FN174, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e101(w, v)
+   _e185(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -38136,13 +25146,13 @@ def _e90(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceListType', _FN90, (f0[i0:],))
+   raise _stuck('ServiceListType', _FN174, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e101(w, v)
+   _e185(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -38151,19 +25161,20 @@ def _e90(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ServiceListType', _FN90, (f0[i0:],))
+   raise _stuck('ServiceListType', _FN174, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceListType', _FN90, (f0[i0:],))
+   raise _stuck('ServiceListType', _FN174, (f0[i0:],))
  w.a = a
 
 
-_FN90 = ('service',)
+_FN174 = ('service',)
 
-def _d91(r: Reader) -> Any:
+
+def _d175(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -38178,7 +25189,7 @@ def _d91(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw11(r)
+    e = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -38193,7 +25204,7 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw11(r, 1, e)
+     e = _dw61(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -38213,7 +25224,7 @@ def _d91(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw11(r)
+    e = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -38228,7 +25239,7 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw11(r, 1, e)
+     e = _dw61(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -38246,7 +25257,7 @@ def _d91(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw11(r)
+    e = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -38261,7 +25272,7 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw11(r, 1, e)
+     e = _dw61(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 4 else 4
@@ -38281,7 +25292,7 @@ def _d91(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw11(r)
+    e = _dw61(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -38296,7 +25307,7 @@ def _d91(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw11(r, 1, e)
+     e = _dw61(r, 1, e)
      p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 4 else 4
@@ -38327,7 +25338,7 @@ def _d91(r: Reader) -> Any:
  return o
 
 
-def _e91(w: Writer, o: Any) -> None:
+def _e175(w: Writer, o: Any) -> None:
  f0 = o.certificate
  i0 = 0
  left: int = len(f0)
@@ -38343,7 +25354,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -38354,7 +25365,7 @@ def _e91(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN175, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
@@ -38363,7 +25374,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -38374,7 +25385,7 @@ def _e91(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN175, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
@@ -38383,7 +25394,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -38392,7 +25403,7 @@ def _e91(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN175, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
@@ -38401,7 +25412,7 @@ def _e91(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew61(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -38410,19 +25421,20 @@ def _e91(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN175, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SubCertificatesType', _FN91, (f0[i0:],))
+   raise _stuck('SubCertificatesType', _FN175, (f0[i0:],))
  w.a = a
 
 
-_FN91 = ('certificate',)
+_FN175 = ('certificate',)
 
-def _d92(r: Reader) -> Any:
+
+def _d176(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -38437,10 +25449,10 @@ def _d92(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V17[((x >> 1) & 7)]
+    e = _V65[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw17(r)
+    e = _dw65(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -38460,10 +25472,10 @@ def _d92(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V17[((x >> 1) & 7)]
+    e = _V65[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw17(r)
+    e = _dw65(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -38481,10 +25493,10 @@ def _d92(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V17[((x >> 1) & 7)]
+    e = _V65[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw17(r)
+    e = _dw65(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 6 else 4
@@ -38504,10 +25516,10 @@ def _d92(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V17[((x >> 1) & 7)]
+    e = _V65[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw17(r)
+    e = _dw65(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 6 else 4
@@ -38538,7 +25550,7 @@ def _d92(r: Reader) -> Any:
  return o
 
 
-def _e92(w: Writer, o: Any) -> None:
+def _e176(w: Writer, o: Any) -> None:
  f0 = o.energy_transfer_mode
  i0 = 0
  left: int = len(f0)
@@ -38550,12 +25562,12 @@ def _e92(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I17.get(v)
+   k = _I65.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew65(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -38566,17 +25578,17 @@ def _e92(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SupportedEnergyTransferModeType', _FN92, (f0[i0:],))
+   raise _stuck('SupportedEnergyTransferModeType', _FN176, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I17.get(v)
+   k = _I65.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew65(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -38587,17 +25599,17 @@ def _e92(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SupportedEnergyTransferModeType', _FN92, (f0[i0:],))
+   raise _stuck('SupportedEnergyTransferModeType', _FN176, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I17.get(v)
+   k = _I65.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew65(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -38606,17 +25618,17 @@ def _e92(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SupportedEnergyTransferModeType', _FN92, (f0[i0:],))
+   raise _stuck('SupportedEnergyTransferModeType', _FN176, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I17.get(v)
+   k = _I65.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew17(w, v)
+    _ew65(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -38625,19 +25637,20 @@ def _e92(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SupportedEnergyTransferModeType', _FN92, (f0[i0:],))
+   raise _stuck('SupportedEnergyTransferModeType', _FN176, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SupportedEnergyTransferModeType', _FN92, (f0[i0:],))
+   raise _stuck('SupportedEnergyTransferModeType', _FN176, (f0[i0:],))
  w.a = a
 
 
-_FN92 = ('energy_transfer_mode',)
+_FN176 = ('energy_transfer_mode',)
 
-def _d93(r: Reader) -> Any:
+
+def _d177(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -38654,7 +25667,7 @@ def _d93(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw30(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -38676,7 +25689,7 @@ def _d93(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw30(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -38695,7 +25708,7 @@ def _d93(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw30(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -38717,7 +25730,7 @@ def _d93(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw30(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -38735,7 +25748,7 @@ def _d93(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f1 = z
@@ -38743,13 +25756,13 @@ def _d93(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f1 = z
    else:
     r.pos = p
-    f1 = _d83(r)
+    f1 = _d167(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -38769,7 +25782,7 @@ def _d93(r: Reader) -> Any:
     f2 = ((x >> 1) & 3) + 1
    else:
     r.pos = p - 4
-    f2 = _dw48(r)
+    f2 = _dw91(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -38801,7 +25814,7 @@ def _d93(r: Reader) -> Any:
  return o
 
 
-def _e93(w: Writer, o: Any) -> None:
+def _e177(w: Writer, o: Any) -> None:
  f0 = o.charging_profile_entry_start
  f1 = o.charging_profile_entry_max_power
  f2 = o.charging_profile_entry_max_number_of_phases_in_use
@@ -38824,11 +25837,11 @@ def _e93(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -38839,7 +25852,7 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
+   raise _stuck('ProfileEntryType', _FN177, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -38854,11 +25867,11 @@ def _e93(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -38869,7 +25882,7 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
+   raise _stuck('ProfileEntryType', _FN177, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -38878,7 +25891,7 @@ def _e93(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -38891,15 +25904,15 @@ def _e93(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -38910,7 +25923,7 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
+   raise _stuck('ProfileEntryType', _FN177, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -38919,7 +25932,7 @@ def _e93(w: Writer, o: Any) -> None:
     a = (a << 4) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew48(w, v)
+    _ew91(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -38928,19 +25941,20 @@ def _e93(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
+   raise _stuck('ProfileEntryType', _FN177, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ProfileEntryType', _FN93, (f0, f1, f2,))
+   raise _stuck('ProfileEntryType', _FN177, (f0, f1, f2,))
  w.a = a
 
 
-_FN93 = ('charging_profile_entry_start', 'charging_profile_entry_max_power', 'charging_profile_entry_max_number_of_phases_in_use')
+_FN177 = ('charging_profile_entry_start', 'charging_profile_entry_max_power', 'charging_profile_entry_max_number_of_phases_in_use')
 
-def _d94(r: Reader) -> Any:
+
+def _d178(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -38954,7 +25968,7 @@ def _d94(r: Reader) -> Any:
   x = (v >> (n - p - 5)) & 31
   if x & 25 == 0:
    p += 5
-   f0 = _V33[((x >> 1) & 3)]
+   f0 = _V78[((x >> 1) & 3)]
    s = 1
  while s == 0:
   p += 1
@@ -38963,10 +25977,10 @@ def _d94(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V33[((x >> 1) & 3)]
+    f0 = _V78[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw33(r)
+    f0 = _dw78(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -38985,10 +25999,10 @@ def _d94(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V33[((x >> 1) & 3)]
+    f0 = _V78[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw33(r)
+    f0 = _dw78(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39005,7 +26019,7 @@ def _d94(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw30(r)
+    f1 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39027,7 +26041,7 @@ def _d94(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw30(r, 1, f1)
+     f1 = _dw1(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -39047,7 +26061,7 @@ def _d94(r: Reader) -> Any:
     f2 = ((x >> 1) & 7) + -3
    else:
     r.pos = p - 5
-    f2 = _dw34(r)
+    f2 = _dw79(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -39079,7 +26093,7 @@ def _d94(r: Reader) -> Any:
  return o
 
 
-def _e94(w: Writer, o: Any) -> None:
+def _e178(w: Writer, o: Any) -> None:
  f0 = o.cost_kind
  f1 = o.amount
  f2 = o.amount_multiplier
@@ -39088,7 +26102,7 @@ def _e94(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I33.get(f0)) is not None:
+ if (k0 := _I78.get(f0)) is not None:
   a = (a << 5) | (k0 << 1)
   f0 = None
   left -= 1
@@ -39097,12 +26111,12 @@ def _e94(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I33.get(v)
+   k = _I78.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew33(w, v)
+    _ew78(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39113,17 +26127,17 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('CostType', _FN94, (f0, f1, f2,))
+   raise _stuck('CostType', _FN178, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I33.get(v)
+   k = _I78.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew33(w, v)
+    _ew78(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39134,7 +26148,7 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CostType', _FN94, (f0, f1, f2,))
+   raise _stuck('CostType', _FN178, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -39149,11 +26163,11 @@ def _e94(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew30(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew30(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -39164,7 +26178,7 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('CostType', _FN94, (f0, f1, f2,))
+   raise _stuck('CostType', _FN178, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -39173,7 +26187,7 @@ def _e94(w: Writer, o: Any) -> None:
     a = (a << 5) | ((v - -3) << 1)
    else:
     w.a = a
-    _ew34(w, v)
+    _ew79(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -39182,19 +26196,20 @@ def _e94(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('CostType', _FN94, (f0, f1, f2,))
+   raise _stuck('CostType', _FN178, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('CostType', _FN94, (f0, f1, f2,))
+   raise _stuck('CostType', _FN178, (f0, f1, f2,))
  w.a = a
 
 
-_FN94 = ('cost_kind', 'amount', 'amount_multiplier')
+_FN178 = ('cost_kind', 'amount', 'amount_multiplier')
 
-def _d95(r: Reader) -> Any:
+
+def _d179(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -39241,7 +26256,7 @@ def _d95(r: Reader) -> Any:
     f1 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f1 = _dw20(r)
+    f1 = _dw26(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -39251,14 +26266,14 @@ def _d95(r: Reader) -> Any:
     f2 = ((x >> 1) & 255) + -128
    else:
     r.pos = p - 10
-    f2 = _dw45(r)
+    f2 = _dw50(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw15(r)
+    f3 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -39277,14 +26292,14 @@ def _d95(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw15(r, 1, f3)
+     f3 = _dw22(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw46(r)
+    f4 = _dw51(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -39303,19 +26318,19 @@ def _d95(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw46(r, 1, f4)
+     f4 = _dw51(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 4:
    r.pos = p
-   f5 = _d83(r)
+   f5 = _d167(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 5:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f6 = _dw4(r)
+    f6 = _dw6(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39330,7 +26345,7 @@ def _d95(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f6 = _dw4(r, 1, f6)
+     f6 = _dw6(r, 1, f6)
      p = r.pos; v = r.v
    s = 8
   elif c == 6:
@@ -39350,7 +26365,7 @@ def _d95(r: Reader) -> Any:
     f1 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f1 = _dw20(r)
+    f1 = _dw26(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -39360,14 +26375,14 @@ def _d95(r: Reader) -> Any:
     f2 = ((x >> 1) & 255) + -128
    else:
     r.pos = p - 10
-    f2 = _dw45(r)
+    f2 = _dw50(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw15(r)
+    f3 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -39386,14 +26401,14 @@ def _d95(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw15(r, 1, f3)
+     f3 = _dw22(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f4 = _dw46(r)
+    f4 = _dw51(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -39412,19 +26427,19 @@ def _d95(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f4 = _dw46(r, 1, f4)
+     f4 = _dw51(r, 1, f4)
      p = r.pos; v = r.v
    s = 6
   elif c == 4:
    r.pos = p
-   f5 = _d83(r)
+   f5 = _d167(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 5:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f6 = _dw4(r)
+    f6 = _dw6(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -39439,7 +26454,7 @@ def _d95(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f6 = _dw4(r, 1, f6)
+     f6 = _dw6(r, 1, f6)
      p = r.pos; v = r.v
    s = 8
   elif c == 6:
@@ -39533,7 +26548,7 @@ def _d95(r: Reader) -> Any:
  return o
 
 
-def _e95(w: Writer, o: Any) -> None:
+def _e179(w: Writer, o: Any) -> None:
  f0 = o.name
  f1 = o.bool_value
  f2 = o.byte_value
@@ -39553,7 +26568,7 @@ def _e95(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s4(w, f0)
+    _s6(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -39564,7 +26579,7 @@ def _e95(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -39575,7 +26590,7 @@ def _e95(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -39587,7 +26602,7 @@ def _e95(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - -128) << 1)
    else:
     w.a = a
-    _ew45(w, v)
+    _ew50(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -39608,11 +26623,11 @@ def _e95(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -39633,11 +26648,11 @@ def _e95(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew46(w, v)
+     _ew51(w, v)
      a = w.a
    else:
     w.a = a
-    _ew46(w, v)
+    _ew51(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -39646,7 +26661,7 @@ def _e95(w: Writer, o: Any) -> None:
    v = f5
    a = (a << 3) | 4
    w.a = a
-   _e83(w, v)
+   _e167(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -39658,7 +26673,7 @@ def _e95(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew4(w, v)
+    _ew6(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -39669,7 +26684,7 @@ def _e95(w: Writer, o: Any) -> None:
    a = (a << 6) | (6 << 3)
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 2:
   if f1 is not None:
    v = f1
@@ -39680,7 +26695,7 @@ def _e95(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -39692,7 +26707,7 @@ def _e95(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - -128) << 1)
    else:
     w.a = a
-    _ew45(w, v)
+    _ew50(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -39713,11 +26728,11 @@ def _e95(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -39738,11 +26753,11 @@ def _e95(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew46(w, v)
+     _ew51(w, v)
      a = w.a
    else:
     w.a = a
-    _ew46(w, v)
+    _ew51(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -39751,7 +26766,7 @@ def _e95(w: Writer, o: Any) -> None:
    v = f5
    a = (a << 3) | 4
    w.a = a
-   _e83(w, v)
+   _e167(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -39763,7 +26778,7 @@ def _e95(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew4(w, v)
+    _ew6(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -39774,49 +26789,50 @@ def _e95(w: Writer, o: Any) -> None:
    a = (a << 5) | (6 << 2)
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterType', _FN95, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('ParameterType', _FN179, (f0, f1, f2, f3, f4, f5, f6,))
  w.a = a
 
 
-_FN95 = ('name', 'bool_value', 'byte_value', 'short_value', 'int_value', 'physical_value', 'string_value')
+_FN179 = ('name', 'bool_value', 'byte_value', 'short_value', 'int_value', 'physical_value', 'string_value')
 
-def _d96(r: Reader) -> Any:
+
+def _d180(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -39842,7 +26858,7 @@ def _d96(r: Reader) -> Any:
     f0 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f0 = _dw19(r)
+    f0 = _dw67(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39864,7 +26880,7 @@ def _d96(r: Reader) -> Any:
     f0 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f0 = _dw19(r)
+    f0 = _dw67(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -39879,7 +26895,7 @@ def _d96(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d97(r)
+   f1 = _d181(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -39894,7 +26910,7 @@ def _d96(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d98(r)
+   f2 = _d182(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -39926,7 +26942,7 @@ def _d96(r: Reader) -> Any:
  return o
 
 
-def _e96(w: Writer, o: Any) -> None:
+def _e180(w: Writer, o: Any) -> None:
  f0 = o.sa_schedule_tuple_id
  f1 = o.pmax_schedule
  f2 = o.sales_tariff
@@ -39948,7 +26964,7 @@ def _e96(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39959,7 +26975,7 @@ def _e96(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN180, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -39968,7 +26984,7 @@ def _e96(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -39979,13 +26995,13 @@ def _e96(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN180, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e97(w, v)
+   _e181(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -39996,13 +27012,13 @@ def _e96(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN180, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 2
    w.a = a
-   _e98(w, v)
+   _e182(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -40011,19 +27027,20 @@ def _e96(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN180, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SAScheduleTupleType', _FN96, (f0, f1, f2,))
+   raise _stuck('SAScheduleTupleType', _FN180, (f0, f1, f2,))
  w.a = a
 
 
-_FN96 = ('sa_schedule_tuple_id', 'pmax_schedule', 'sales_tariff')
+_FN180 = ('sa_schedule_tuple_id', 'pmax_schedule', 'sales_tariff')
 
-def _d97(r: Reader) -> Any:
+
+def _d181(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -40036,7 +27053,7 @@ def _d97(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d5(r)
+   e = _d111(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -40054,7 +27071,7 @@ def _d97(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d5(r)
+   e = _d111(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -40070,7 +27087,7 @@ def _d97(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d5(r)
+   e = _d111(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 1024 else 4
@@ -40088,7 +27105,7 @@ def _d97(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d5(r)
+   e = _d111(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 1024 else 4
@@ -40119,7 +27136,7 @@ def _d97(r: Reader) -> Any:
  return o
 
 
-def _e97(w: Writer, o: Any) -> None:
+def _e181(w: Writer, o: Any) -> None:
  f0 = o.pmax_schedule_entry
  i0 = 0
  left: int = len(f0)
@@ -40132,7 +27149,7 @@ def _e97(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e5(w, v)
+   _e111(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -40143,13 +27160,13 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN97, (f0[i0:],))
+   raise _stuck('PMaxScheduleType', _FN181, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e5(w, v)
+   _e111(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -40160,13 +27177,13 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN97, (f0[i0:],))
+   raise _stuck('PMaxScheduleType', _FN181, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e5(w, v)
+   _e111(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -40175,13 +27192,13 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN97, (f0[i0:],))
+   raise _stuck('PMaxScheduleType', _FN181, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e5(w, v)
+   _e111(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -40190,19 +27207,20 @@ def _e97(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN97, (f0[i0:],))
+   raise _stuck('PMaxScheduleType', _FN181, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('PMaxScheduleType', _FN97, (f0[i0:],))
+   raise _stuck('PMaxScheduleType', _FN181, (f0[i0:],))
  w.a = a
 
 
-_FN97 = ('pmax_schedule_entry',)
+_FN181 = ('pmax_schedule_entry',)
 
-def _d98(r: Reader) -> Any:
+
+def _d182(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -40235,7 +27253,7 @@ def _d98(r: Reader) -> Any:
     f1 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f1 = _dw19(r)
+    f1 = _dw67(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -40257,7 +27275,7 @@ def _d98(r: Reader) -> Any:
     f1 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f1 = _dw19(r)
+    f1 = _dw67(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -40277,7 +27295,7 @@ def _d98(r: Reader) -> Any:
     f1 = ((x >> 1) & 255) + 1
    else:
     r.pos = p - 10
-    f1 = _dw19(r)
+    f1 = _dw67(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -40294,7 +27312,7 @@ def _d98(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw52(r)
+    f2 = _dw94(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -40309,7 +27327,7 @@ def _d98(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw52(r, 1, f2)
+     f2 = _dw94(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -40319,12 +27337,12 @@ def _d98(r: Reader) -> Any:
     f3 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f3 = _dw51(r)
+    f3 = _dw7(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
-   e = _d4(r)
+   e = _d110(r)
    p = r.pos; v = r.v
    f4.append(e)
    s = 6
@@ -40345,12 +27363,12 @@ def _d98(r: Reader) -> Any:
     f3 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f3 = _dw51(r)
+    f3 = _dw7(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   e = _d4(r)
+   e = _d110(r)
    p = r.pos; v = r.v
    f4.append(e)
    s = 6
@@ -40366,7 +27384,7 @@ def _d98(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d4(r)
+   e = _d110(r)
    p = r.pos; v = r.v
    f4.append(e)
    s = 6
@@ -40382,7 +27400,7 @@ def _d98(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d4(r)
+   e = _d110(r)
    p = r.pos; v = r.v
    f4.append(e)
    s = 7 if len(f4) < 1024 else 8
@@ -40400,7 +27418,7 @@ def _d98(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d4(r)
+   e = _d110(r)
    p = r.pos; v = r.v
    f4.append(e)
    s = 7 if len(f4) < 1024 else 8
@@ -40435,7 +27453,7 @@ def _d98(r: Reader) -> Any:
  return o
 
 
-def _e98(w: Writer, o: Any) -> None:
+def _e182(w: Writer, o: Any) -> None:
  f0 = o.id
  f1 = o.sales_tariff_id
  f2 = o.sales_tariff_description
@@ -40454,7 +27472,7 @@ def _e98(w: Writer, o: Any) -> None:
     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
    else:
     w.a = a
-    _s0(w, f0)
+    _s10(w, f0)
     a = w.a
    left -= 1
    f0 = None
@@ -40466,7 +27484,7 @@ def _e98(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -40477,7 +27495,7 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -40486,7 +27504,7 @@ def _e98(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -40497,7 +27515,7 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  if s == 3:
   if f1 is not None:
    v = f1
@@ -40506,7 +27524,7 @@ def _e98(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v - 1) << 1)
    else:
     w.a = a
-    _ew19(w, v)
+    _ew67(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -40517,7 +27535,7 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -40526,7 +27544,7 @@ def _e98(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew52(w, v)
+    _ew94(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -40538,7 +27556,7 @@ def _e98(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew51(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -40547,7 +27565,7 @@ def _e98(w: Writer, o: Any) -> None:
    v = f4[i4]
    a = (a << 2) | 2
    w.a = a
-   _e4(w, v)
+   _e110(w, v)
    a = w.a
    left -= 1
    i4 += 1
@@ -40558,7 +27576,7 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -40567,7 +27585,7 @@ def _e98(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew51(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -40576,7 +27594,7 @@ def _e98(w: Writer, o: Any) -> None:
    v = f4[i4]
    a = (a << 2) | 1
    w.a = a
-   _e4(w, v)
+   _e110(w, v)
    a = w.a
    left -= 1
    i4 += 1
@@ -40587,13 +27605,13 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  if s == 5:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 1
    w.a = a
-   _e4(w, v)
+   _e110(w, v)
    a = w.a
    left -= 1
    i4 += 1
@@ -40604,13 +27622,13 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  if s == 6:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 2
    w.a = a
-   _e4(w, v)
+   _e110(w, v)
    a = w.a
    left -= 1
    i4 += 1
@@ -40619,13 +27637,13 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  while s == 7:
   if i4 < len(f4):
    v = f4[i4]
    a <<= 2
    w.a = a
-   _e4(w, v)
+   _e110(w, v)
    a = w.a
    left -= 1
    i4 += 1
@@ -40634,19 +27652,20 @@ def _e98(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SalesTariffType', _FN98, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('SalesTariffType', _FN182, (f0, f1, f2, f3, f4[i4:],))
  w.a = a
 
 
-_FN98 = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_eprice_levels', 'sales_tariff_entry')
+_FN182 = ('id', 'sales_tariff_id', 'sales_tariff_description', 'num_eprice_levels', 'sales_tariff_entry')
 
-def _d99(r: Reader) -> Any:
+
+def _d183(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -40663,7 +27682,7 @@ def _d99(r: Reader) -> Any:
     p += 25
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 20) & 7) + -3
-    z.unit = _V47[((x >> 14) & 7)]
+    z.unit = _V90[((x >> 14) & 7)]
     g = ((x >> 2) & 127)
     z.value = -g - 1 if (x >> 10) & 1 else g
     f0 = z
@@ -40671,13 +27690,13 @@ def _d99(r: Reader) -> Any:
     p += 33
     z = _new(PhysicalValueType)
     z.multiplier = ((x >> 28) & 7) + -3
-    z.unit = _V47[((x >> 22) & 7)]
+    z.unit = _V90[((x >> 22) & 7)]
     g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
     z.value = -g - 1 if (x >> 18) & 1 else g
     f0 = z
    else:
     r.pos = p
-    f0 = _d83(r)
+    f0 = _d167(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40694,7 +27713,7 @@ def _d99(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d83(r)
+   f0 = _d167(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40709,7 +27728,7 @@ def _d99(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d94(r)
+   e = _d178(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 3
@@ -40725,7 +27744,7 @@ def _d99(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d94(r)
+   e = _d178(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4 if len(f1) < 3 else 5
@@ -40743,7 +27762,7 @@ def _d99(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d94(r)
+   e = _d178(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4 if len(f1) < 3 else 5
@@ -40775,7 +27794,7 @@ def _d99(r: Reader) -> Any:
  return o
 
 
-def _e99(w: Writer, o: Any) -> None:
+def _e183(w: Writer, o: Any) -> None:
  f0 = o.start_value
  f1 = o.cost
  i1 = 0
@@ -40792,7 +27811,7 @@ def _e99(w: Writer, o: Any) -> None:
     y0 = v.multiplier
     y1 = v.unit
     y2 = v.value
-    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I47.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
+    if type(y0) is int and -3 <= y0 <= 3 and (j1 := _I90.get(y1)) is not None and type(y2) is int and -32768 <= y2 <= 32767:
      if y2 < 0:
       g = -y2 - 1
       sg = 1
@@ -40805,15 +27824,15 @@ def _e99(w: Writer, o: Any) -> None:
       a = (a << 33) | ((y0 - -3) << 28) | (j1 << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e83(w, v)
+      _e167(w, v)
       a = w.a
     else:
      w.a = a
-     _e83(w, v)
+     _e167(w, v)
      a = w.a
    else:
     w.a = a
-    _e83(w, v)
+    _e167(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -40824,13 +27843,13 @@ def _e99(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN183, (f0, f1[i1:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e83(w, v)
+   _e167(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -40841,13 +27860,13 @@ def _e99(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN183, (f0, f1[i1:],))
  if s == 1:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 1
    w.a = a
-   _e94(w, v)
+   _e178(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -40858,13 +27877,13 @@ def _e99(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN183, (f0, f1[i1:],))
  if s == 3:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e94(w, v)
+   _e178(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -40873,13 +27892,13 @@ def _e99(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN183, (f0, f1[i1:],))
  while s == 4:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e94(w, v)
+   _e178(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -40888,19 +27907,20 @@ def _e99(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN183, (f0, f1[i1:],))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ConsumptionCostType', _FN99, (f0, f1[i1:],))
+   raise _stuck('ConsumptionCostType', _FN183, (f0, f1[i1:],))
  w.a = a
 
 
-_FN99 = ('start_value', 'cost')
+_FN183 = ('start_value', 'cost')
 
-def _d100(r: Reader) -> Any:
+
+def _d184(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -40916,7 +27936,7 @@ def _d100(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw25(r)
+    f0 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -40934,7 +27954,7 @@ def _d100(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw25(r, 1, f0)
+     f0 = _dw71(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40953,7 +27973,7 @@ def _d100(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw25(r)
+    f0 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -40971,7 +27991,7 @@ def _d100(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw25(r, 1, f0)
+     f0 = _dw71(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -40988,7 +28008,7 @@ def _d100(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw15(r)
+    f1 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -41007,7 +28027,7 @@ def _d100(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw15(r, 1, f1)
+     f1 = _dw22(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -41038,7 +28058,7 @@ def _d100(r: Reader) -> Any:
  return o
 
 
-def _e100(w: Writer, o: Any) -> None:
+def _e184(w: Writer, o: Any) -> None:
  f0 = o.service_id
  f1 = o.parameter_set_id
  left: int = (f0 is not None) + (f1 is not None)
@@ -41058,11 +28078,11 @@ def _e100(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -41073,7 +28093,7 @@ def _e100(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
+   raise _stuck('SelectedServiceType', _FN184, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -41086,11 +28106,11 @@ def _e100(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -41101,7 +28121,7 @@ def _e100(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
+   raise _stuck('SelectedServiceType', _FN184, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -41119,11 +28139,11 @@ def _e100(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -41132,19 +28152,20 @@ def _e100(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
+   raise _stuck('SelectedServiceType', _FN184, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('SelectedServiceType', _FN100, (f0, f1,))
+   raise _stuck('SelectedServiceType', _FN184, (f0, f1,))
  w.a = a
 
 
-_FN100 = ('service_id', 'parameter_set_id')
+_FN184 = ('service_id', 'parameter_set_id')
 
-def _d101(r: Reader) -> Any:
+
+def _d185(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -41163,7 +28184,7 @@ def _d101(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw25(r)
+    f0 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -41181,7 +28202,7 @@ def _d101(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw25(r, 1, f0)
+     f0 = _dw71(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -41200,7 +28221,7 @@ def _d101(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw25(r)
+    f0 = _dw71(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -41218,7 +28239,7 @@ def _d101(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw25(r, 1, f0)
+     f0 = _dw71(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -41235,7 +28256,7 @@ def _d101(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw32(r)
+    f1 = _dw77(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -41250,17 +28271,17 @@ def _d101(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw32(r, 1, f1)
+     f1 = _dw77(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V27[((x >> 1) & 3)]
+    f2 = _V73[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw27(r)
+    f2 = _dw73(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -41277,10 +28298,10 @@ def _d101(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V27[((x >> 1) & 3)]
+    f2 = _V73[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw27(r)
+    f2 = _dw73(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -41297,7 +28318,7 @@ def _d101(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw26(r)
+    f3 = _dw72(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -41312,7 +28333,7 @@ def _d101(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw26(r, 1, f3)
+     f3 = _dw72(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -41322,7 +28343,7 @@ def _d101(r: Reader) -> Any:
     f4 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f4 = _dw20(r)
+    f4 = _dw26(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -41342,7 +28363,7 @@ def _d101(r: Reader) -> Any:
     f4 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f4 = _dw20(r)
+    f4 = _dw26(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -41374,7 +28395,7 @@ def _d101(r: Reader) -> Any:
  return o
 
 
-def _e101(w: Writer, o: Any) -> None:
+def _e185(w: Writer, o: Any) -> None:
  f0 = o.service_id
  f1 = o.service_name
  f2 = o.service_category
@@ -41397,11 +28418,11 @@ def _e101(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -41412,7 +28433,7 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
+   raise _stuck('ServiceType', _FN185, (f0, f1, f2, f3, f4,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -41425,11 +28446,11 @@ def _e101(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew25(w, v)
+     _ew71(w, v)
      a = w.a
    else:
     w.a = a
-    _ew25(w, v)
+    _ew71(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -41440,7 +28461,7 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
+   raise _stuck('ServiceType', _FN185, (f0, f1, f2, f3, f4,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -41449,7 +28470,7 @@ def _e101(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew77(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -41457,12 +28478,12 @@ def _e101(w: Writer, o: Any) -> None:
   elif f2 is not None:
    v = f2
    a = (a << 2) | 1
-   k = _I27.get(v)
+   k = _I73.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew73(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -41473,17 +28494,17 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
+   raise _stuck('ServiceType', _FN185, (f0, f1, f2, f3, f4,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I27.get(v)
+   k = _I73.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew73(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -41494,7 +28515,7 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
+   raise _stuck('ServiceType', _FN185, (f0, f1, f2, f3, f4,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -41503,7 +28524,7 @@ def _e101(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew72(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -41517,7 +28538,7 @@ def _e101(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -41528,7 +28549,7 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
+   raise _stuck('ServiceType', _FN185, (f0, f1, f2, f3, f4,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -41539,7 +28560,7 @@ def _e101(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew20(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -41550,19 +28571,20 @@ def _e101(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
+   raise _stuck('ServiceType', _FN185, (f0, f1, f2, f3, f4,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ServiceType', _FN101, (f0, f1, f2, f3, f4,))
+   raise _stuck('ServiceType', _FN185, (f0, f1, f2, f3, f4,))
  w.a = a
 
 
-_FN101 = ('service_id', 'service_name', 'service_category', 'service_scope', 'free_service')
+_FN185 = ('service_id', 'service_name', 'service_category', 'service_scope', 'free_service')
 
-def _d102(r: Reader) -> Any:
+
+def _d186(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -41578,7 +28600,7 @@ def _d102(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw15(r)
+    f0 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -41597,7 +28619,7 @@ def _d102(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw15(r, 1, f0)
+     f0 = _dw22(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -41616,7 +28638,7 @@ def _d102(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw15(r)
+    f0 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -41635,7 +28657,7 @@ def _d102(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw15(r, 1, f0)
+     f0 = _dw22(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -41650,7 +28672,7 @@ def _d102(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d95(r)
+   e = _d179(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 3
@@ -41666,7 +28688,7 @@ def _d102(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d95(r)
+   e = _d179(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4 if len(f1) < 16 else 5
@@ -41684,7 +28706,7 @@ def _d102(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d95(r)
+   e = _d179(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4 if len(f1) < 16 else 5
@@ -41716,7 +28738,7 @@ def _d102(r: Reader) -> Any:
  return o
 
 
-def _e102(w: Writer, o: Any) -> None:
+def _e186(w: Writer, o: Any) -> None:
  f0 = o.parameter_set_id
  f1 = o.parameter
  i1 = 0
@@ -41742,11 +28764,11 @@ def _e102(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -41757,7 +28779,7 @@ def _e102(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN186, (f0, f1[i1:],))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -41775,11 +28797,11 @@ def _e102(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew15(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew15(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -41790,13 +28812,13 @@ def _e102(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN186, (f0, f1[i1:],))
  if s == 1:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 1
    w.a = a
-   _e95(w, v)
+   _e179(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -41807,13 +28829,13 @@ def _e102(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN186, (f0, f1[i1:],))
  if s == 3:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e95(w, v)
+   _e179(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -41822,13 +28844,13 @@ def _e102(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN186, (f0, f1[i1:],))
  while s == 4:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e95(w, v)
+   _e179(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -41837,19 +28859,20 @@ def _e102(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN186, (f0, f1[i1:],))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('ParameterSetType', _FN102, (f0, f1[i1:],))
+   raise _stuck('ParameterSetType', _FN186, (f0, f1[i1:],))
  w.a = a
 
 
-_FN102 = ('parameter_set_id', 'parameter')
+_FN186 = ('parameter_set_id', 'parameter')
 
-def _d103(r: Reader) -> Any:
+
+def _d187(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -41862,7 +28885,7 @@ def _d103(r: Reader) -> Any:
   x = (v >> (n - p - 5)) & 31
   if x & 25 == 0:
    p += 5
-   f0 = _V43[((x >> 1) & 3)]
+   f0 = _V88[((x >> 1) & 3)]
    s = 1
  while s == 0:
   p += 1
@@ -41871,10 +28894,10 @@ def _d103(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V43[((x >> 1) & 3)]
+    f0 = _V88[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw43(r)
+    f0 = _dw88(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -41893,10 +28916,10 @@ def _d103(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f0 = _V43[((x >> 1) & 3)]
+    f0 = _V88[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f0 = _dw43(r)
+    f0 = _dw88(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -41913,7 +28936,7 @@ def _d103(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw44(r)
+    f1 = _dw89(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -41928,7 +28951,7 @@ def _d103(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw44(r, 1, f1)
+     f1 = _dw89(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -41959,7 +28982,7 @@ def _d103(r: Reader) -> Any:
  return o
 
 
-def _e103(w: Writer, o: Any) -> None:
+def _e187(w: Writer, o: Any) -> None:
  f0 = o.fault_code
  f1 = o.fault_msg
  left: int = (f0 is not None) + (f1 is not None)
@@ -41967,7 +28990,7 @@ def _e103(w: Writer, o: Any) -> None:
   w.flush()
  a = w.a
  s = 0
- if (k0 := _I43.get(f0)) is not None:
+ if (k0 := _I88.get(f0)) is not None:
   a = (a << 5) | (k0 << 1)
   f0 = None
   left -= 1
@@ -41976,12 +28999,12 @@ def _e103(w: Writer, o: Any) -> None:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I43.get(v)
+   k = _I88.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew43(w, v)
+    _ew88(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -41992,17 +29015,17 @@ def _e103(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('NotificationType', _FN103, (f0, f1,))
+   raise _stuck('NotificationType', _FN187, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
-   k = _I43.get(v)
+   k = _I88.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew43(w, v)
+    _ew88(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -42013,7 +29036,7 @@ def _e103(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('NotificationType', _FN103, (f0, f1,))
+   raise _stuck('NotificationType', _FN187, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -42022,7 +29045,7 @@ def _e103(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew44(w, v)
+    _ew89(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -42031,19 +29054,20 @@ def _e103(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('NotificationType', _FN103, (f0, f1,))
+   raise _stuck('NotificationType', _FN187, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('NotificationType', _FN103, (f0, f1,))
+   raise _stuck('NotificationType', _FN187, (f0, f1,))
  w.a = a
 
 
-_FN103 = ('fault_code', 'fault_msg')
+_FN187 = ('fault_code', 'fault_msg')
 
-def _d104(r: Reader) -> Any:
+
+def _d188(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -42060,7 +29084,7 @@ def _d104(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw21(r)
+    f0 = _dw68(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -42075,7 +29099,7 @@ def _d104(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw21(r, 1, f0)
+     f0 = _dw68(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -42094,7 +29118,7 @@ def _d104(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw21(r)
+    f0 = _dw68(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -42109,7 +29133,7 @@ def _d104(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw21(r, 1, f0)
+     f0 = _dw68(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -42124,12 +29148,12 @@ def _d104(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d103(r)
+   f1 = _d187(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f2 = _d21(r)
+   f2 = _d60(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -42146,7 +29170,7 @@ def _d104(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d21(r)
+   f2 = _d60(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -42178,7 +29202,7 @@ def _d104(r: Reader) -> Any:
  return o
 
 
-def _e104(w: Writer, o: Any) -> None:
+def _e188(w: Writer, o: Any) -> None:
  f0 = o.session_id
  f1 = o.notification
  f2 = o.signature
@@ -42195,7 +29219,7 @@ def _e104(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew68(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -42206,7 +29230,7 @@ def _e104(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN188, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -42215,7 +29239,7 @@ def _e104(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew68(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -42226,13 +29250,13 @@ def _e104(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN188, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
    w.a = a
-   _e103(w, v)
+   _e187(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -42241,7 +29265,7 @@ def _e104(w: Writer, o: Any) -> None:
    v = f2
    a = (a << 2) | 1
    w.a = a
-   _e21(w, v)
+   _e60(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -42250,13 +29274,13 @@ def _e104(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN188, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 2
    w.a = a
-   _e21(w, v)
+   _e60(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -42265,19 +29289,20 @@ def _e104(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN188, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('MessageHeaderType', _FN104, (f0, f1, f2,))
+   raise _stuck('MessageHeaderType', _FN188, (f0, f1, f2,))
  w.a = a
 
 
-_FN104 = ('session_id', 'notification', 'signature')
+_FN188 = ('session_id', 'notification', 'signature')
 
-def _d105(r: Reader) -> Any:
+
+def _d189(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -42290,7 +29315,7 @@ def _d105(r: Reader) -> Any:
   c = (v >> (n - p)) & 63
   if c < 35:
    r.pos = p
-   f0 = _DT0[c](r)
+   f0 = _DT_9c4b82fee0[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:
@@ -42309,7 +29334,7 @@ def _d105(r: Reader) -> Any:
   c = (v >> (n - p)) & 63
   if c < 35:
    r.pos = p
-   f0 = _DT0[c](r)
+   f0 = _DT_9c4b82fee0[c](r)
    p = r.pos; v = r.v
    s = 1
   elif c == 35:
@@ -42339,7 +29364,7 @@ def _d105(r: Reader) -> Any:
  return o
 
 
-def _e105(w: Writer, o: Any) -> None:
+def _e189(w: Writer, o: Any) -> None:
  f0 = o.body_element
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -42349,7 +29374,7 @@ def _e105(w: Writer, o: Any) -> None:
  if s == 0:
   if f0 is not None:
    v = f0
-   m = _SUB8.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_b43d809a06.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('BodyType', f"body_element: {type(v).__name__} is not allowed here")
    a = (a << 6) | m[0]
@@ -42363,11 +29388,11 @@ def _e105(w: Writer, o: Any) -> None:
    a = (a << 6) | 35
    s = -1
   else:
-   raise _stuck('BodyType', _FN105, (f0,))
+   raise _stuck('BodyType', _FN189, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
-   m = _SUB8.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_b43d809a06.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('BodyType', f"body_element: {type(v).__name__} is not allowed here")
    a = (a << 6) | m[0]
@@ -42381,517 +29406,537 @@ def _e105(w: Writer, o: Any) -> None:
    a = (a << 6) | 35
    s = -1
   else:
-   raise _stuck('BodyType', _FN105, (f0,))
+   raise _stuck('BodyType', _FN189, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BodyType', _FN105, (f0,))
+   raise _stuck('BodyType', _FN189, (f0,))
  w.a = a
 
 
-_FN105 = ('body_element',)
+_FN189 = ('body_element',)
 
-_SUB0: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'): (0, _e7), 'RelativeTimeIntervalType': (0, _e7), ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'): (1, _e6), 'IntervalType': (1, _e6)}
-_SUB1: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameter'): (0, _e14), 'AC_EVChargeParameterType': (0, _e14), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVChargeParameter'): (1, _e15), 'DC_EVChargeParameterType': (1, _e15), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVChargeParameter'): (2, _e13), 'EVChargeParameterType': (2, _e13)}
-_SUB2: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleList'): (0, _e2), 'SAScheduleListType': (0, _e2), ('urn:iso:15118:2:2013:MsgDataTypes', 'SASchedules'): (1, _e1), 'SASchedulesType': (1, _e1)}
-_SUB3: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameter'): (2, _e17), 'AC_EVSEChargeParameterType': (2, _e17), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameter'): (3, _e18), 'DC_EVSEChargeParameterType': (3, _e18), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameter'): (4, _e16), 'EVSEChargeParameterType': (4, _e16)}
-_SUB4: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameter'): (0, _e17), 'AC_EVSEChargeParameterType': (0, _e17), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameter'): (1, _e18), 'DC_EVSEChargeParameterType': (1, _e18), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameter'): (2, _e16), 'EVSEChargeParameterType': (2, _e16)}
-_SUB5: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (1, _e20), 'DC_EVPowerDeliveryParameterType': (1, _e20), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'): (2, _e19), 'EVPowerDeliveryParameterType': (2, _e19)}
-_SUB6: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (0, _e20), 'DC_EVPowerDeliveryParameterType': (0, _e20), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'): (1, _e19), 'EVPowerDeliveryParameterType': (1, _e19)}
-_SUB7: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'): (0, _e9), 'AC_EVSEStatusType': (0, _e9), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatus'): (1, _e11), 'DC_EVSEStatusType': (1, _e11), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'): (2, _e8), 'EVSEStatusType': (2, _e8)}
-_DT0 = (_d53, _d54, _d42, _d69, _d70, _d65, _d66, _d63, _d64, _d55, _d56, _d67, _d68, _d73, _d74, _d59, _d60, _d51, _d52, _d49, _d50, _d57, _d58, _d71, _d72, _d47, _d48, _d45, _d46, _d43, _d44, _d61, _d62, _d75, _d76,)
-_SUB8: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReq'): (0, _e53), 'AuthorizationReqType': (0, _e53), ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationRes'): (1, _e54), 'AuthorizationResType': (1, _e54), ('urn:iso:15118:2:2013:MsgBody', 'BodyElement'): (2, _e42), 'BodyBaseType': (2, _e42), ('urn:iso:15118:2:2013:MsgBody', 'CableCheckReq'): (3, _e69), 'CableCheckReqType': (3, _e69), ('urn:iso:15118:2:2013:MsgBody', 'CableCheckRes'): (4, _e70), 'CableCheckResType': (4, _e70), ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReq'): (5, _e65), 'CertificateInstallationReqType': (5, _e65), ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationRes'): (6, _e66), 'CertificateInstallationResType': (6, _e66), ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReq'): (7, _e63), 'CertificateUpdateReqType': (7, _e63), ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateRes'): (8, _e64), 'CertificateUpdateResType': (8, _e64), ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReq'): (9, _e55), 'ChargeParameterDiscoveryReqType': (9, _e55), ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryRes'): (10, _e56), 'ChargeParameterDiscoveryResType': (10, _e56), ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReq'): (11, _e67), 'ChargingStatusReqType': (11, _e67), ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusRes'): (12, _e68), 'ChargingStatusResType': (12, _e68), ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReq'): (13, _e73), 'CurrentDemandReqType': (13, _e73), ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandRes'): (14, _e74), 'CurrentDemandResType': (14, _e74), ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReq'): (15, _e59), 'MeteringReceiptReqType': (15, _e59), ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptRes'): (16, _e60), 'MeteringReceiptResType': (16, _e60), ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReq'): (17, _e51), 'PaymentDetailsReqType': (17, _e51), ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsRes'): (18, _e52), 'PaymentDetailsResType': (18, _e52), ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReq'): (19, _e49), 'PaymentServiceSelectionReqType': (19, _e49), ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionRes'): (20, _e50), 'PaymentServiceSelectionResType': (20, _e50), ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReq'): (21, _e57), 'PowerDeliveryReqType': (21, _e57), ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryRes'): (22, _e58), 'PowerDeliveryResType': (22, _e58), ('urn:iso:15118:2:2013:MsgBody', 'PreChargeReq'): (23, _e71), 'PreChargeReqType': (23, _e71), ('urn:iso:15118:2:2013:MsgBody', 'PreChargeRes'): (24, _e72), 'PreChargeResType': (24, _e72), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReq'): (25, _e47), 'ServiceDetailReqType': (25, _e47), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailRes'): (26, _e48), 'ServiceDetailResType': (26, _e48), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReq'): (27, _e45), 'ServiceDiscoveryReqType': (27, _e45), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryRes'): (28, _e46), 'ServiceDiscoveryResType': (28, _e46), ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReq'): (29, _e43), 'SessionSetupReqType': (29, _e43), ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupRes'): (30, _e44), 'SessionSetupResType': (30, _e44), ('urn:iso:15118:2:2013:MsgBody', 'SessionStopReq'): (31, _e61), 'SessionStopReqType': (31, _e61), ('urn:iso:15118:2:2013:MsgBody', 'SessionStopRes'): (32, _e62), 'SessionStopResType': (32, _e62), ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReq'): (33, _e75), 'WeldingDetectionReqType': (33, _e75), ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionRes'): (34, _e76), 'WeldingDetectionResType': (34, _e76)}
+
+_SUB_54077f4bc1: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'): (0, _e113), 'RelativeTimeIntervalType': (0, _e113), ('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'): (1, _e112), 'IntervalType': (1, _e112)}
+
+
+_SUB_d934c53d50: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameter'): (0, _e120), 'AC_EVChargeParameterType': (0, _e120), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVChargeParameter'): (1, _e121), 'DC_EVChargeParameterType': (1, _e121), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVChargeParameter'): (2, _e119), 'EVChargeParameterType': (2, _e119)}
+
+
+_SUB_c4418694a0: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleList'): (0, _e108), 'SAScheduleListType': (0, _e108), ('urn:iso:15118:2:2013:MsgDataTypes', 'SASchedules'): (1, _e107), 'SASchedulesType': (1, _e107)}
+
+
+_SUB_02631cd130: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameter'): (2, _e123), 'AC_EVSEChargeParameterType': (2, _e123), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameter'): (3, _e124), 'DC_EVSEChargeParameterType': (3, _e124), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameter'): (4, _e122), 'EVSEChargeParameterType': (4, _e122)}
+
+
+_SUB_08f989cf79: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameter'): (0, _e123), 'AC_EVSEChargeParameterType': (0, _e123), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameter'): (1, _e124), 'DC_EVSEChargeParameterType': (1, _e124), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameter'): (2, _e122), 'EVSEChargeParameterType': (2, _e122)}
+
+
+_SUB_3776b0d8c2: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (1, _e126), 'DC_EVPowerDeliveryParameterType': (1, _e126), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'): (2, _e125), 'EVPowerDeliveryParameterType': (2, _e125)}
+
+
+_SUB_dd45160685: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'): (0, _e126), 'DC_EVPowerDeliveryParameterType': (0, _e126), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'): (1, _e125), 'EVPowerDeliveryParameterType': (1, _e125)}
+
+
+_SUB_9505f3daad: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'): (0, _e115), 'AC_EVSEStatusType': (0, _e115), ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatus'): (1, _e117), 'DC_EVSEStatusType': (1, _e117), ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'): (2, _e114), 'EVSEStatusType': (2, _e114)}
+
+
+_DT_9c4b82fee0 = (_d138, _d139, _d127, _d154, _d155, _d150, _d151, _d148, _d149, _d140, _d141, _d152, _d153, _d158, _d159, _d144, _d145, _d136, _d137, _d134, _d135, _d142, _d143, _d156, _d157, _d132, _d133, _d130, _d131, _d128, _d129, _d146, _d147, _d160, _d161,)
+
+
+_SUB_b43d809a06: dict[Any, Any] = {('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReq'): (0, _e138), 'AuthorizationReqType': (0, _e138), ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationRes'): (1, _e139), 'AuthorizationResType': (1, _e139), ('urn:iso:15118:2:2013:MsgBody', 'BodyElement'): (2, _e127), 'BodyBaseType': (2, _e127), ('urn:iso:15118:2:2013:MsgBody', 'CableCheckReq'): (3, _e154), 'CableCheckReqType': (3, _e154), ('urn:iso:15118:2:2013:MsgBody', 'CableCheckRes'): (4, _e155), 'CableCheckResType': (4, _e155), ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReq'): (5, _e150), 'CertificateInstallationReqType': (5, _e150), ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationRes'): (6, _e151), 'CertificateInstallationResType': (6, _e151), ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReq'): (7, _e148), 'CertificateUpdateReqType': (7, _e148), ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateRes'): (8, _e149), 'CertificateUpdateResType': (8, _e149), ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReq'): (9, _e140), 'ChargeParameterDiscoveryReqType': (9, _e140), ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryRes'): (10, _e141), 'ChargeParameterDiscoveryResType': (10, _e141), ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReq'): (11, _e152), 'ChargingStatusReqType': (11, _e152), ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusRes'): (12, _e153), 'ChargingStatusResType': (12, _e153), ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReq'): (13, _e158), 'CurrentDemandReqType': (13, _e158), ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandRes'): (14, _e159), 'CurrentDemandResType': (14, _e159), ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReq'): (15, _e144), 'MeteringReceiptReqType': (15, _e144), ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptRes'): (16, _e145), 'MeteringReceiptResType': (16, _e145), ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReq'): (17, _e136), 'PaymentDetailsReqType': (17, _e136), ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsRes'): (18, _e137), 'PaymentDetailsResType': (18, _e137), ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReq'): (19, _e134), 'PaymentServiceSelectionReqType': (19, _e134), ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionRes'): (20, _e135), 'PaymentServiceSelectionResType': (20, _e135), ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReq'): (21, _e142), 'PowerDeliveryReqType': (21, _e142), ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryRes'): (22, _e143), 'PowerDeliveryResType': (22, _e143), ('urn:iso:15118:2:2013:MsgBody', 'PreChargeReq'): (23, _e156), 'PreChargeReqType': (23, _e156), ('urn:iso:15118:2:2013:MsgBody', 'PreChargeRes'): (24, _e157), 'PreChargeResType': (24, _e157), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReq'): (25, _e132), 'ServiceDetailReqType': (25, _e132), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailRes'): (26, _e133), 'ServiceDetailResType': (26, _e133), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReq'): (27, _e130), 'ServiceDiscoveryReqType': (27, _e130), ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryRes'): (28, _e131), 'ServiceDiscoveryResType': (28, _e131), ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReq'): (29, _e128), 'SessionSetupReqType': (29, _e128), ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupRes'): (30, _e129), 'SessionSetupResType': (30, _e129), ('urn:iso:15118:2:2013:MsgBody', 'SessionStopReq'): (31, _e146), 'SessionStopReqType': (31, _e146), ('urn:iso:15118:2:2013:MsgBody', 'SessionStopRes'): (32, _e147), 'SessionStopResType': (32, _e147), ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReq'): (33, _e160), 'WeldingDetectionReqType': (33, _e160), ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionRes'): (34, _e161), 'WeldingDetectionResType': (34, _e161)}
+
 
 DOC_WIDTH = 7
 DOC: tuple[Any, ...] = (
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameter'), _d14, _e14),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameter'), _d17, _e17),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'), _d9, _e9),
-    (('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReq'), _d53, _e53),
-    (('urn:iso:15118:2:2013:MsgBody', 'AuthorizationRes'), _d54, _e54),
-    (('urn:iso:15118:2:2013:MsgBody', 'BodyElement'), _d42, _e42),
-    (('urn:iso:15118:2:2013:MsgBody', 'CableCheckReq'), _d69, _e69),
-    (('urn:iso:15118:2:2013:MsgBody', 'CableCheckRes'), _d70, _e70),
-    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d24, _e24),
-    (('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReq'), _d65, _e65),
-    (('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationRes'), _d66, _e66),
-    (('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReq'), _d63, _e63),
-    (('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateRes'), _d64, _e64),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReq'), _d55, _e55),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryRes'), _d56, _e56),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReq'), _d67, _e67),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusRes'), _d68, _e68),
-    (('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReq'), _d73, _e73),
-    (('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandRes'), _d74, _e74),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVChargeParameter'), _d15, _e15),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'), _d20, _e20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameter'), _d18, _e18),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatus'), _d11, _e11),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVStatus'), _d12, _e12),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d40, _e40),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d29, _e29),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw3, _ew3),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVChargeParameter'), _d13, _e13),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'), _d19, _e19),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameter'), _d16, _e16),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'), _d8, _e8),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVStatus'), _d10, _e10),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Entry'), _d3, _e3),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d30, _e30),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d31, _e31),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d37, _e37),
-    (('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReq'), _d59, _e59),
-    (('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptRes'), _d60, _e60),
-    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d36, _e36),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d34, _e34),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntry'), _d5, _e5),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReq'), _d51, _e51),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsRes'), _d52, _e52),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReq'), _d49, _e49),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionRes'), _d50, _e50),
-    (('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReq'), _d57, _e57),
-    (('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryRes'), _d58, _e58),
-    (('urn:iso:15118:2:2013:MsgBody', 'PreChargeReq'), _d71, _e71),
-    (('urn:iso:15118:2:2013:MsgBody', 'PreChargeRes'), _d72, _e72),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d41, _e41),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d26, _e26),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'), _d7, _e7),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d32, _e32),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleList'), _d2, _e2),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SASchedules'), _d1, _e1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d35, _e35),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntry'), _d4, _e4),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReq'), _d47, _e47),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailRes'), _d48, _e48),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReq'), _d45, _e45),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryRes'), _d46, _e46),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReq'), _d43, _e43),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionSetupRes'), _d44, _e44),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionStopReq'), _d61, _e61),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionStopRes'), _d62, _e62),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d21, _e21),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d25, _e25),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d38, _e38),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d39, _e39),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d22, _e22),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d23, _e23),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), _d6, _e6),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d28, _e28),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d27, _e27),
-    (('urn:iso:15118:2:2013:MsgDef', 'V2G_Message'), _d0, _e0),
-    (('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReq'), _d75, _e75),
-    (('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionRes'), _d76, _e76),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d33, _e33),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameter'), _d120, _e120),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameter'), _d123, _e123),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'), _d115, _e115),
+    (('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReq'), _d138, _e138),
+    (('urn:iso:15118:2:2013:MsgBody', 'AuthorizationRes'), _d139, _e139),
+    (('urn:iso:15118:2:2013:MsgBody', 'BodyElement'), _d127, _e127),
+    (('urn:iso:15118:2:2013:MsgBody', 'CableCheckReq'), _d154, _e154),
+    (('urn:iso:15118:2:2013:MsgBody', 'CableCheckRes'), _d155, _e155),
+    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d63, _e63),
+    (('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReq'), _d150, _e150),
+    (('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationRes'), _d151, _e151),
+    (('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReq'), _d148, _e148),
+    (('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateRes'), _d149, _e149),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReq'), _d140, _e140),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryRes'), _d141, _e141),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReq'), _d152, _e152),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusRes'), _d153, _e153),
+    (('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReq'), _d158, _e158),
+    (('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandRes'), _d159, _e159),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVChargeParameter'), _d121, _e121),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'), _d126, _e126),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameter'), _d124, _e124),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatus'), _d117, _e117),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVStatus'), _d118, _e118),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d79, _e79),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d68, _e68),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw12, _ew12),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVChargeParameter'), _d119, _e119),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'), _d125, _e125),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameter'), _d122, _e122),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'), _d114, _e114),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVStatus'), _d116, _e116),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Entry'), _d109, _e109),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d69, _e69),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d70, _e70),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d76, _e76),
+    (('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReq'), _d144, _e144),
+    (('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptRes'), _d145, _e145),
+    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d75, _e75),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d73, _e73),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntry'), _d111, _e111),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReq'), _d136, _e136),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsRes'), _d137, _e137),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReq'), _d134, _e134),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionRes'), _d135, _e135),
+    (('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReq'), _d142, _e142),
+    (('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryRes'), _d143, _e143),
+    (('urn:iso:15118:2:2013:MsgBody', 'PreChargeReq'), _d156, _e156),
+    (('urn:iso:15118:2:2013:MsgBody', 'PreChargeRes'), _d157, _e157),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d80, _e80),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d65, _e65),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'), _d113, _e113),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d71, _e71),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleList'), _d108, _e108),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SASchedules'), _d107, _e107),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d74, _e74),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntry'), _d110, _e110),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReq'), _d132, _e132),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailRes'), _d133, _e133),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReq'), _d130, _e130),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryRes'), _d131, _e131),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReq'), _d128, _e128),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionSetupRes'), _d129, _e129),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionStopReq'), _d146, _e146),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionStopRes'), _d147, _e147),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d60, _e60),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d64, _e64),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d77, _e77),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d78, _e78),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d61, _e61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d62, _e62),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), _d112, _e112),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d67, _e67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d66, _e66),
+    (('urn:iso:15118:2:2013:MsgDef', 'V2G_Message'), _d106, _e106),
+    (('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReq'), _d160, _e160),
+    (('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionRes'), _d161, _e161),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d72, _e72),
 )
 FRAG_WIDTH = 8
 FRAG: tuple[Any, ...] = (
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameter'), _d14, _e14),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameter'), _d17, _e17),
-    (('urn:iso:15118:2:2013:MsgBody', 'AC_EVSEStatus'), _d9, _e9),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'), _d9, _e9),
-    (('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReq'), _d53, _e53),
-    (('urn:iso:15118:2:2013:MsgBody', 'AuthorizationRes'), _d54, _e54),
-    (('urn:iso:15118:2:2013:MsgDef', 'Body'), _d105, _e105),
-    (('urn:iso:15118:2:2013:MsgBody', 'BodyElement'), _d42, _e42),
-    (('urn:iso:15118:2:2013:MsgBody', 'BulkChargingComplete'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'BulkChargingComplete'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'BulkSOC'), _dw35, _ew35),
-    (('urn:iso:15118:2:2013:MsgBody', 'CableCheckReq'), _d69, _e69),
-    (('urn:iso:15118:2:2013:MsgBody', 'CableCheckRes'), _d70, _e70),
-    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d24, _e24),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Certificate'), _dw11, _ew11),
-    (('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReq'), _d65, _e65),
-    (('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationRes'), _d66, _e66),
-    (('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReq'), _d63, _e63),
-    (('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateRes'), _d64, _e64),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReq'), _d55, _e55),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryRes'), _d56, _e56),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargeProgress'), _dw24, _ew24),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargeService'), _d89, _e89),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargingComplete'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingComplete'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargingProfile'), _d86, _e86),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryMaxNumberOfPhasesInUse'), _dw48, _ew48),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryMaxPower'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryStart'), _dw30, _ew30),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargingSession'), _dw29, _ew29),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReq'), _d67, _e67),
-    (('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusRes'), _d68, _e68),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ConsumptionCost'), _d99, _e99),
-    (('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), _d79, _e79),
-    (('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'), _d80, _e80),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Cost'), _d94, _e94),
-    (('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReq'), _d73, _e73),
-    (('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandRes'), _d74, _e74),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVChargeParameter'), _d15, _e15),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'), _d20, _e20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameter'), _d18, _e18),
-    (('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'), _d11, _e11),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatus'), _d11, _e11),
-    (('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'), _d12, _e12),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVStatus'), _d12, _e12),
-    (('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'), _d81, _e81),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d40, _e40),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'), _dw30, _ew30),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d29, _e29),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw3, _ew3),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EAmount'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EPriceLevel'), _dw51, _ew51),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVCCID'), _dw28, _ew28),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVChargeParameter'), _d13, _e13),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVEnergyCapacity'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVEnergyRequest'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVErrorCode'), _dw38, _ew38),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxCurrent'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxVoltage'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVMaximumCurrentLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumCurrentLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVMaximumPowerLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumPowerLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVMaximumVoltageLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumVoltageLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMinCurrent'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'), _d19, _e19),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVRESSSOC'), _dw35, _ew35),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVReady'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameter'), _d16, _e16),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSECurrentLimitAchieved'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSECurrentRegulationTolerance'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEEnergyToBeDelivered'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEID'), _dw18, _ew18),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEIsolationStatus'), _dw36, _ew36),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEMaxCurrent'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaxCurrent'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumCurrentLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaximumCurrentLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumPowerLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaximumPowerLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumVoltageLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaximumVoltageLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMinimumCurrentLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMinimumVoltageLimit'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENominalVoltage'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENotification'), _dw31, _ew31),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEPeakCurrentRipple'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEPowerLimitAchieved'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentCurrent'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentVoltage'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEProcessing'), _dw10, _ew10),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'), _d8, _e8),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatusCode'), _dw37, _ew37),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSETimeStamp'), _dw22, _ew22),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVSEVoltageLimitAchieved'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVStatus'), _d10, _e10),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVTargetCurrent'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'EVTargetVoltage'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'EnergyTransferMode'), _dw17, _ew17),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Entry'), _d3, _e3),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Exponent'), _dw5, _ew5),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'FaultCode'), _dw43, _ew43),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'FaultMsg'), _dw44, _ew44),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'FreeService'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'FullSOC'), _dw35, _ew35),
-    (('http://www.w3.org/2000/09/xmldsig#', 'G'), _dw5, _ew5),
-    (('urn:iso:15118:2:2013:MsgBody', 'GenChallenge'), _dw8, _ew8),
-    (('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'), _dw6, _ew6),
-    (('urn:iso:15118:2:2013:MsgDef', 'Header'), _d104, _e104),
-    (('http://www.w3.org/2000/09/xmldsig#', 'J'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d30, _e30),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d31, _e31),
-    (('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'), _d78, _e78),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d37, _e37),
-    (('urn:iso:15118:2:2013:MsgBody', 'MaxEntriesSAScheduleTuple'), _dw16, _ew16),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'MeterID'), _dw39, _ew39),
-    (('urn:iso:15118:2:2013:MsgBody', 'MeterInfo'), _d84, _e84),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'MeterReading'), _dw40, _ew40),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'MeterStatus'), _dw42, _ew42),
-    (('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReq'), _d59, _e59),
-    (('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptRes'), _d60, _e60),
-    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Modulus'), _dw5, _ew5),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Multiplier'), _dw34, _ew34),
-    (('urn:iso:15118:2:2013:MsgHeader', 'Notification'), _d103, _e103),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'NotificationMaxDelay'), _dw16, _ew16),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'NumEPriceLevels'), _dw51, _ew51),
-    (('urn:iso:15118:2:2013:MsgBody', 'OEMProvisioningCert'), _dw11, _ew11),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d36, _e36),
-    (('http://www.w3.org/2000/09/xmldsig#', 'P'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d34, _e34),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'), _dw1, _ew1),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'PMax'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxSchedule'), _d97, _e97),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntry'), _d5, _e5),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Parameter'), _d95, _e95),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSet'), _d102, _e102),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSetID'), _dw15, _ew15),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReq'), _d51, _e51),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsRes'), _d52, _e52),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'PaymentOption'), _dw23, _ew23),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentOptionList'), _d88, _e88),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReq'), _d49, _e49),
-    (('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionRes'), _d50, _e50),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PgenCounter'), _dw5, _ew5),
-    (('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReq'), _d57, _e57),
-    (('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryRes'), _d58, _e58),
-    (('urn:iso:15118:2:2013:MsgBody', 'PreChargeReq'), _d71, _e71),
-    (('urn:iso:15118:2:2013:MsgBody', 'PreChargeRes'), _d72, _e72),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ProfileEntry'), _d93, _e93),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Q'), _dw5, _ew5),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'RCD'), _dw20, _ew20),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d41, _e41),
-    (('urn:iso:15118:2:2013:MsgBody', 'ReceiptRequired'), _dw20, _ew20),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d26, _e26),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'), _d7, _e7),
-    (('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToBulkSoC'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToFullSoC'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgBody', 'RequestedEnergyTransferMode'), _dw17, _ew17),
-    (('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), _dw9, _ew9),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d32, _e32),
-    (('urn:iso:15118:2:2013:MsgBody', 'RetryCounter'), _dw15, _ew15),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'RootCertificateID'), _d77, _e77),
-    (('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'), _d79, _e79),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleList'), _d2, _e2),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTuple'), _d96, _e96),
-    (('urn:iso:15118:2:2013:MsgBody', 'SAScheduleTupleID'), _dw19, _ew19),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTupleID'), _dw19, _ew19),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SASchedules'), _d1, _e1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d35, _e35),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'), _dw1, _ew1),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariff'), _d98, _e98),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffDescription'), _dw52, _ew52),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntry'), _d4, _e4),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffID'), _dw19, _ew19),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Seed'), _dw5, _ew5),
-    (('urn:iso:15118:2:2013:MsgBody', 'SelectedPaymentOption'), _dw23, _ew23),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SelectedService'), _d100, _e100),
-    (('urn:iso:15118:2:2013:MsgBody', 'SelectedServiceList'), _d85, _e85),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Service'), _d101, _e101),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceCategory'), _dw27, _ew27),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceCategory'), _dw27, _ew27),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReq'), _d47, _e47),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailRes'), _d48, _e48),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReq'), _d45, _e45),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryRes'), _d46, _e46),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceID'), _dw25, _ew25),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceID'), _dw25, _ew25),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceList'), _d90, _e90),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceName'), _dw32, _ew32),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceParameterList'), _d87, _e87),
-    (('urn:iso:15118:2:2013:MsgBody', 'ServiceScope'), _dw26, _ew26),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceScope'), _dw26, _ew26),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionID'), _dw21, _ew21),
-    (('urn:iso:15118:2:2013:MsgHeader', 'SessionID'), _dw21, _ew21),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReq'), _d43, _e43),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionSetupRes'), _d44, _e44),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionStopReq'), _d61, _e61),
-    (('urn:iso:15118:2:2013:MsgBody', 'SessionStopRes'), _d62, _e62),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SigMeterReading'), _dw41, _ew41),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d21, _e21),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d25, _e25),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d38, _e38),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d39, _e39),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d22, _e22),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d23, _e23),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SubCertificates'), _d91, _e91),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'SupportedEnergyTransferMode'), _d92, _e92),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'TMeter'), _dw22, _ew22),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), _d6, _e6),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d28, _e28),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d27, _e27),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Unit'), _dw47, _ew47),
-    (('urn:iso:15118:2:2013:MsgDef', 'V2G_Message'), _d0, _e0),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Value'), _dw15, _ew15),
-    (('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReq'), _d75, _e75),
-    (('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionRes'), _d76, _e76),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d33, _e33),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'), _d77, _e77),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), _dw7, _ew7),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'XPath'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Y'), _dw5, _ew5),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'amount'), _dw30, _ew30),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'amountMultiplier'), _dw34, _ew34),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'boolValue'), _dw20, _ew20),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'byteValue'), _dw45, _ew45),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'costKind'), _dw33, _ew33),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'duration'), _dw50, _ew50),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameter'), _d120, _e120),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameter'), _d123, _e123),
+    (('urn:iso:15118:2:2013:MsgBody', 'AC_EVSEStatus'), _d115, _e115),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatus'), _d115, _e115),
+    (('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReq'), _d138, _e138),
+    (('urn:iso:15118:2:2013:MsgBody', 'AuthorizationRes'), _d139, _e139),
+    (('urn:iso:15118:2:2013:MsgDef', 'Body'), _d189, _e189),
+    (('urn:iso:15118:2:2013:MsgBody', 'BodyElement'), _d127, _e127),
+    (('urn:iso:15118:2:2013:MsgBody', 'BulkChargingComplete'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'BulkChargingComplete'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'BulkSOC'), _dw80, _ew80),
+    (('urn:iso:15118:2:2013:MsgBody', 'CableCheckReq'), _d154, _e154),
+    (('urn:iso:15118:2:2013:MsgBody', 'CableCheckRes'), _d155, _e155),
+    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d63, _e63),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Certificate'), _dw61, _ew61),
+    (('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReq'), _d150, _e150),
+    (('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationRes'), _d151, _e151),
+    (('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReq'), _d148, _e148),
+    (('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateRes'), _d149, _e149),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReq'), _d140, _e140),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryRes'), _d141, _e141),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargeProgress'), _dw70, _ew70),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargeService'), _d173, _e173),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargingComplete'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingComplete'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargingProfile'), _d170, _e170),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryMaxNumberOfPhasesInUse'), _dw91, _ew91),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryMaxPower'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileEntryStart'), _dw1, _ew1),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargingSession'), _dw75, _ew75),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReq'), _d152, _e152),
+    (('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusRes'), _d153, _e153),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ConsumptionCost'), _d183, _e183),
+    (('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureCertChain'), _d163, _e163),
+    (('urn:iso:15118:2:2013:MsgBody', 'ContractSignatureEncryptedPrivateKey'), _d164, _e164),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Cost'), _d178, _e178),
+    (('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReq'), _d158, _e158),
+    (('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandRes'), _d159, _e159),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVChargeParameter'), _d121, _e121),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameter'), _d126, _e126),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameter'), _d124, _e124),
+    (('urn:iso:15118:2:2013:MsgBody', 'DC_EVSEStatus'), _d117, _e117),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatus'), _d117, _e117),
+    (('urn:iso:15118:2:2013:MsgBody', 'DC_EVStatus'), _d118, _e118),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVStatus'), _d118, _e118),
+    (('urn:iso:15118:2:2013:MsgBody', 'DHpublickey'), _d165, _e165),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d79, _e79),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'DepartureTime'), _dw1, _ew1),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d68, _e68),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw12, _ew12),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EAmount'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EPriceLevel'), _dw7, _ew7),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVCCID'), _dw74, _ew74),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVChargeParameter'), _d119, _e119),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVEnergyCapacity'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVEnergyRequest'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVErrorCode'), _dw83, _ew83),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxCurrent'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaxVoltage'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVMaximumCurrentLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumCurrentLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVMaximumPowerLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumPowerLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVMaximumVoltageLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMaximumVoltageLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVMinCurrent'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameter'), _d125, _e125),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVRESSSOC'), _dw80, _ew80),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVReady'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameter'), _d122, _e122),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSECurrentLimitAchieved'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSECurrentRegulationTolerance'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEEnergyToBeDelivered'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEID'), _dw66, _ew66),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEIsolationStatus'), _dw81, _ew81),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEMaxCurrent'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaxCurrent'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumCurrentLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaximumCurrentLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumPowerLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaximumPowerLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEMaximumVoltageLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMaximumVoltageLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMinimumCurrentLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEMinimumVoltageLimit'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENominalVoltage'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENotification'), _dw76, _ew76),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEPeakCurrentRipple'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEPowerLimitAchieved'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentCurrent'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEPresentVoltage'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEProcessing'), _dw60, _ew60),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatus'), _d114, _e114),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatusCode'), _dw82, _ew82),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSETimeStamp'), _dw29, _ew29),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVSEVoltageLimitAchieved'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EVStatus'), _d116, _e116),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVTargetCurrent'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'EVTargetVoltage'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'EnergyTransferMode'), _dw65, _ew65),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Entry'), _d109, _e109),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Exponent'), _dw13, _ew13),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'FaultCode'), _dw88, _ew88),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'FaultMsg'), _dw89, _ew89),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'FreeService'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'FullSOC'), _dw80, _ew80),
+    (('http://www.w3.org/2000/09/xmldsig#', 'G'), _dw13, _ew13),
+    (('urn:iso:15118:2:2013:MsgBody', 'GenChallenge'), _dw58, _ew58),
+    (('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'), _dw14, _ew14),
+    (('urn:iso:15118:2:2013:MsgDef', 'Header'), _d188, _e188),
+    (('http://www.w3.org/2000/09/xmldsig#', 'J'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d69, _e69),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d70, _e70),
+    (('urn:iso:15118:2:2013:MsgBody', 'ListOfRootCertificateIDs'), _d162, _e162),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d76, _e76),
+    (('urn:iso:15118:2:2013:MsgBody', 'MaxEntriesSAScheduleTuple'), _dw57, _ew57),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'MeterID'), _dw84, _ew84),
+    (('urn:iso:15118:2:2013:MsgBody', 'MeterInfo'), _d168, _e168),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'MeterReading'), _dw85, _ew85),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'MeterStatus'), _dw87, _ew87),
+    (('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReq'), _d144, _e144),
+    (('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptRes'), _d145, _e145),
+    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Modulus'), _dw13, _ew13),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Multiplier'), _dw79, _ew79),
+    (('urn:iso:15118:2:2013:MsgHeader', 'Notification'), _d187, _e187),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'NotificationMaxDelay'), _dw57, _ew57),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'NumEPriceLevels'), _dw7, _ew7),
+    (('urn:iso:15118:2:2013:MsgBody', 'OEMProvisioningCert'), _dw61, _ew61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d75, _e75),
+    (('http://www.w3.org/2000/09/xmldsig#', 'P'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d73, _e73),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'), _dw11, _ew11),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'PMax'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxSchedule'), _d181, _e181),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntry'), _d111, _e111),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Parameter'), _d179, _e179),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSet'), _d186, _e186),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSetID'), _dw22, _ew22),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReq'), _d136, _e136),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsRes'), _d137, _e137),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'PaymentOption'), _dw69, _ew69),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentOptionList'), _d172, _e172),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReq'), _d134, _e134),
+    (('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionRes'), _d135, _e135),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PgenCounter'), _dw13, _ew13),
+    (('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReq'), _d142, _e142),
+    (('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryRes'), _d143, _e143),
+    (('urn:iso:15118:2:2013:MsgBody', 'PreChargeReq'), _d156, _e156),
+    (('urn:iso:15118:2:2013:MsgBody', 'PreChargeRes'), _d157, _e157),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ProfileEntry'), _d177, _e177),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Q'), _dw13, _ew13),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'RCD'), _dw26, _ew26),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d80, _e80),
+    (('urn:iso:15118:2:2013:MsgBody', 'ReceiptRequired'), _dw26, _ew26),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d65, _e65),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeInterval'), _d113, _e113),
+    (('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToBulkSoC'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'RemainingTimeToFullSoC'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgBody', 'RequestedEnergyTransferMode'), _dw65, _ew65),
+    (('urn:iso:15118:2:2013:MsgBody', 'ResponseCode'), _dw59, _ew59),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d71, _e71),
+    (('urn:iso:15118:2:2013:MsgBody', 'RetryCounter'), _dw22, _ew22),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'RootCertificateID'), _d81, _e81),
+    (('urn:iso:15118:2:2013:MsgBody', 'SAProvisioningCertificateChain'), _d163, _e163),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleList'), _d108, _e108),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTuple'), _d180, _e180),
+    (('urn:iso:15118:2:2013:MsgBody', 'SAScheduleTupleID'), _dw67, _ew67),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTupleID'), _dw67, _ew67),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SASchedules'), _d107, _e107),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d74, _e74),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'), _dw11, _ew11),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariff'), _d182, _e182),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffDescription'), _dw94, _ew94),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntry'), _d110, _e110),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffID'), _dw67, _ew67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Seed'), _dw13, _ew13),
+    (('urn:iso:15118:2:2013:MsgBody', 'SelectedPaymentOption'), _dw69, _ew69),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SelectedService'), _d184, _e184),
+    (('urn:iso:15118:2:2013:MsgBody', 'SelectedServiceList'), _d169, _e169),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Service'), _d185, _e185),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceCategory'), _dw73, _ew73),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceCategory'), _dw73, _ew73),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReq'), _d132, _e132),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailRes'), _d133, _e133),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReq'), _d130, _e130),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryRes'), _d131, _e131),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceID'), _dw71, _ew71),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceID'), _dw71, _ew71),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceList'), _d174, _e174),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceName'), _dw77, _ew77),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceParameterList'), _d171, _e171),
+    (('urn:iso:15118:2:2013:MsgBody', 'ServiceScope'), _dw72, _ew72),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceScope'), _dw72, _ew72),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionID'), _dw68, _ew68),
+    (('urn:iso:15118:2:2013:MsgHeader', 'SessionID'), _dw68, _ew68),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReq'), _d128, _e128),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionSetupRes'), _d129, _e129),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionStopReq'), _d146, _e146),
+    (('urn:iso:15118:2:2013:MsgBody', 'SessionStopRes'), _d147, _e147),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SigMeterReading'), _dw86, _ew86),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d60, _e60),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d64, _e64),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d77, _e77),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d78, _e78),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d61, _e61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d62, _e62),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SubCertificates'), _d175, _e175),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'SupportedEnergyTransferMode'), _d176, _e176),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'TMeter'), _dw29, _ew29),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'TimeInterval'), _d112, _e112),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d67, _e67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d66, _e66),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Unit'), _dw90, _ew90),
+    (('urn:iso:15118:2:2013:MsgDef', 'V2G_Message'), _d106, _e106),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Value'), _dw22, _ew22),
+    (('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReq'), _d160, _e160),
+    (('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionRes'), _d161, _e161),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d72, _e72),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'), _d81, _e81),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), _dw15, _ew15),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'XPath'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Y'), _dw13, _ew13),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'amount'), _dw1, _ew1),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'amountMultiplier'), _dw79, _ew79),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'boolValue'), _dw26, _ew26),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'byteValue'), _dw50, _ew50),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'costKind'), _dw78, _ew78),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'duration'), _dw93, _ew93),
     (('urn:iso:15118:2:2013:MsgBody', 'eMAID'), None, None),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'intValue'), _dw46, _ew46),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'physicalValue'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'shortValue'), _dw15, _ew15),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'start'), _dw49, _ew49),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'startValue'), _d83, _e83),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'stringValue'), _dw4, _ew4),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'intValue'), _dw51, _ew51),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'physicalValue'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'shortValue'), _dw22, _ew22),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'start'), _dw92, _ew92),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'startValue'), _d167, _e167),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'stringValue'), _dw6, _ew6),
 )
 FRAG_ATTRS: tuple[Any, ...] = (
-    (('', 'Algorithm'), lambda r: r.string(), _s2),
-    (('', 'Encoding'), lambda r: r.string(), _s2),
-    (('', 'Id'), lambda r: r.string(), _s0),
-    (('urn:iso:15118:2:2013:MsgBody', 'Id'), lambda r: r.string(), _s0),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Id'), lambda r: r.string(), _s0),
-    (('', 'MimeType'), lambda r: r.string(), _s4),
-    (('urn:iso:15118:2:2013:MsgDataTypes', 'Name'), lambda r: r.string(), _s4),
-    (('', 'Target'), lambda r: r.string(), _s2),
-    (('', 'Type'), lambda r: r.string(), _s2),
-    (('', 'URI'), lambda r: r.string(), _s2),
+    (('', 'Algorithm'), lambda r: r.string(), _s5),
+    (('', 'Encoding'), lambda r: r.string(), _s5),
+    (('', 'Id'), lambda r: r.string(), _s10),
+    (('urn:iso:15118:2:2013:MsgBody', 'Id'), lambda r: r.string(), _s10),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Id'), lambda r: r.string(), _s10),
+    (('', 'MimeType'), lambda r: r.string(), _s6),
+    (('urn:iso:15118:2:2013:MsgDataTypes', 'Name'), lambda r: r.string(), _s6),
+    (('', 'Target'), lambda r: r.string(), _s5),
+    (('', 'Type'), lambda r: r.string(), _s5),
+    (('', 'URI'), lambda r: r.string(), _s5),
 )
 GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}
 DOC_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(DOC)}
 FRAG_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(FRAG)}
 TYPES: dict[Any, Any] = {
-    ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d24,
-    ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw5,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValueType'): _d40,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethodType'): _d29,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DigestValueType'): _dw3,
-    ('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLengthType'): _dw6,
-    ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfoType'): _d30,
-    ('http://www.w3.org/2000/09/xmldsig#', 'KeyValueType'): _d31,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ManifestType'): _d37,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ObjectType'): _d36,
-    ('http://www.w3.org/2000/09/xmldsig#', 'PGPDataType'): _d34,
-    ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValueType'): _d41,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ReferenceType'): _d26,
-    ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethodType'): _d32,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SPKIDataType'): _d35,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethodType'): _d25,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertiesType'): _d38,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertyType'): _d39,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureType'): _d21,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValueType'): _d22,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfoType'): _d23,
-    ('http://www.w3.org/2000/09/xmldsig#', 'TransformType'): _d28,
-    ('http://www.w3.org/2000/09/xmldsig#', 'TransformsType'): _d27,
-    ('http://www.w3.org/2000/09/xmldsig#', 'X509DataType'): _d33,
-    ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerialType'): _d77,
-    ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReqType'): _d53,
-    ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationResType'): _d54,
-    ('urn:iso:15118:2:2013:MsgBody', 'BodyBaseType'): _d42,
-    ('urn:iso:15118:2:2013:MsgBody', 'BodyType'): _d105,
-    ('urn:iso:15118:2:2013:MsgBody', 'CableCheckReqType'): _d69,
-    ('urn:iso:15118:2:2013:MsgBody', 'CableCheckResType'): _d70,
-    ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReqType'): _d65,
-    ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationResType'): _d66,
-    ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReqType'): _d63,
-    ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateResType'): _d64,
-    ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReqType'): _d55,
-    ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryResType'): _d56,
-    ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReqType'): _d67,
-    ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusResType'): _d68,
-    ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReqType'): _d73,
-    ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandResType'): _d74,
-    ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReqType'): _d59,
-    ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptResType'): _d60,
-    ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReqType'): _d51,
-    ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsResType'): _d52,
-    ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReqType'): _d49,
-    ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionResType'): _d50,
-    ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReqType'): _d57,
-    ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryResType'): _d58,
-    ('urn:iso:15118:2:2013:MsgBody', 'PreChargeReqType'): _d71,
-    ('urn:iso:15118:2:2013:MsgBody', 'PreChargeResType'): _d72,
-    ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReqType'): _d47,
-    ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailResType'): _d48,
-    ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReqType'): _d45,
-    ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryResType'): _d46,
-    ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReqType'): _d43,
-    ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupResType'): _d44,
-    ('urn:iso:15118:2:2013:MsgBody', 'SessionStopReqType'): _d61,
-    ('urn:iso:15118:2:2013:MsgBody', 'SessionStopResType'): _d62,
-    ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReqType'): _d75,
-    ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionResType'): _d76,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameterType'): _d14,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameterType'): _d17,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatusType'): _d9,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'CertificateChainType'): _d79,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ChargeServiceType'): _d89,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileType'): _d86,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ConsumptionCostType'): _d99,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ContractSignatureEncryptedPrivateKeyType'): _d80,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'CostType'): _d94,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVChargeParameterType'): _d15,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVErrorCodeType'): _dw38,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameterType'): _d20,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameterType'): _d18,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatusCodeType'): _dw37,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatusType'): _d11,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVStatusType'): _d12,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'DiffieHellmanPublickeyType'): _d81,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EMAIDType'): _d82,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVChargeParameterType'): _d13,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameterType'): _d19,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameterType'): _d16,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENotificationType'): _dw31,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEProcessingType'): _dw10,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatusType'): _d8,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVStatusType'): _d10,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EnergyTransferModeType'): _dw17,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'EntryType'): _d3,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'IntervalType'): _d6,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ListOfRootCertificateIDsType'): _d78,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'MeterInfoType'): _d84,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'NotificationType'): _d103,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntryType'): _d5,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleType'): _d97,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSetType'): _d102,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterType'): _d95,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'PaymentOptionListType'): _d88,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'PhysicalValueType'): _d83,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ProfileEntryType'): _d93,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeIntervalType'): _d7,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SAIDType'): _dw19,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleListType'): _d2,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTupleType'): _d96,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SASchedulesType'): _d1,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntryType'): _d4,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffType'): _d98,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SelectedServiceListType'): _d85,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SelectedServiceType'): _d100,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceListType'): _d90,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceParameterListType'): _d87,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceType'): _d101,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SubCertificatesType'): _d91,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'SupportedEnergyTransferModeType'): _d92,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'certificateType'): _dw11,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'chargeProgressType'): _dw24,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'chargingSessionType'): _dw29,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'costKindType'): _dw33,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'dHpublickeyType'): _dw13,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'eMAIDType'): _dw14,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'evccIDType'): _dw28,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'evseIDType'): _dw18,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'faultCodeType'): _dw43,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'faultMsgType'): _dw44,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'genChallengeType'): _dw8,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'isolationLevelType'): _dw36,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'maxNumPhasesType'): _dw48,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'meterIDType'): _dw39,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'meterStatusType'): _dw42,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'paymentOptionType'): _dw23,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'percentValueType'): _dw35,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'privateKeyType'): _dw12,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'responseCodeType'): _dw9,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'serviceCategoryType'): _dw27,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'serviceIDType'): _dw25,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'serviceNameType'): _dw32,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'serviceScopeType'): _dw26,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'sessionIDType'): _dw21,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'sigMeterReadingType'): _dw41,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'tariffDescriptionType'): _dw52,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'unitMultiplierType'): _dw34,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'unitSymbolType'): _dw47,
-    ('urn:iso:15118:2:2013:MsgDataTypes', 'valueType'): _dw54,
-    ('urn:iso:15118:2:2013:MsgHeader', 'MessageHeaderType'): _d104,
+    ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d63,
+    ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw13,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValueType'): _d79,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethodType'): _d68,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DigestValueType'): _dw12,
+    ('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLengthType'): _dw14,
+    ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfoType'): _d69,
+    ('http://www.w3.org/2000/09/xmldsig#', 'KeyValueType'): _d70,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ManifestType'): _d76,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ObjectType'): _d75,
+    ('http://www.w3.org/2000/09/xmldsig#', 'PGPDataType'): _d73,
+    ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValueType'): _d80,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ReferenceType'): _d65,
+    ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethodType'): _d71,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SPKIDataType'): _d74,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethodType'): _d64,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertiesType'): _d77,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertyType'): _d78,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureType'): _d60,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValueType'): _d61,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfoType'): _d62,
+    ('http://www.w3.org/2000/09/xmldsig#', 'TransformType'): _d67,
+    ('http://www.w3.org/2000/09/xmldsig#', 'TransformsType'): _d66,
+    ('http://www.w3.org/2000/09/xmldsig#', 'X509DataType'): _d72,
+    ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerialType'): _d81,
+    ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReqType'): _d138,
+    ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationResType'): _d139,
+    ('urn:iso:15118:2:2013:MsgBody', 'BodyBaseType'): _d127,
+    ('urn:iso:15118:2:2013:MsgBody', 'BodyType'): _d189,
+    ('urn:iso:15118:2:2013:MsgBody', 'CableCheckReqType'): _d154,
+    ('urn:iso:15118:2:2013:MsgBody', 'CableCheckResType'): _d155,
+    ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReqType'): _d150,
+    ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationResType'): _d151,
+    ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReqType'): _d148,
+    ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateResType'): _d149,
+    ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReqType'): _d140,
+    ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryResType'): _d141,
+    ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReqType'): _d152,
+    ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusResType'): _d153,
+    ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReqType'): _d158,
+    ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandResType'): _d159,
+    ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReqType'): _d144,
+    ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptResType'): _d145,
+    ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReqType'): _d136,
+    ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsResType'): _d137,
+    ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReqType'): _d134,
+    ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionResType'): _d135,
+    ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReqType'): _d142,
+    ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryResType'): _d143,
+    ('urn:iso:15118:2:2013:MsgBody', 'PreChargeReqType'): _d156,
+    ('urn:iso:15118:2:2013:MsgBody', 'PreChargeResType'): _d157,
+    ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReqType'): _d132,
+    ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailResType'): _d133,
+    ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReqType'): _d130,
+    ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryResType'): _d131,
+    ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReqType'): _d128,
+    ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupResType'): _d129,
+    ('urn:iso:15118:2:2013:MsgBody', 'SessionStopReqType'): _d146,
+    ('urn:iso:15118:2:2013:MsgBody', 'SessionStopResType'): _d147,
+    ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReqType'): _d160,
+    ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionResType'): _d161,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameterType'): _d120,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEChargeParameterType'): _d123,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVSEStatusType'): _d115,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'CertificateChainType'): _d163,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ChargeServiceType'): _d173,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ChargingProfileType'): _d170,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ConsumptionCostType'): _d183,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ContractSignatureEncryptedPrivateKeyType'): _d164,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'CostType'): _d178,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVChargeParameterType'): _d121,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVErrorCodeType'): _dw83,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVPowerDeliveryParameterType'): _d126,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEChargeParameterType'): _d124,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatusCodeType'): _dw82,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVSEStatusType'): _d117,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'DC_EVStatusType'): _d118,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'DiffieHellmanPublickeyType'): _d165,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EMAIDType'): _d166,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVChargeParameterType'): _d119,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVPowerDeliveryParameterType'): _d125,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEChargeParameterType'): _d122,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSENotificationType'): _dw76,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEProcessingType'): _dw60,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVSEStatusType'): _d114,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EVStatusType'): _d116,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EnergyTransferModeType'): _dw65,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'EntryType'): _d109,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'IntervalType'): _d112,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ListOfRootCertificateIDsType'): _d162,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'MeterInfoType'): _d168,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'NotificationType'): _d187,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleEntryType'): _d111,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'PMaxScheduleType'): _d181,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterSetType'): _d186,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ParameterType'): _d179,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'PaymentOptionListType'): _d172,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'PhysicalValueType'): _d167,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ProfileEntryType'): _d177,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'RelativeTimeIntervalType'): _d113,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SAIDType'): _dw67,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleListType'): _d108,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SAScheduleTupleType'): _d180,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SASchedulesType'): _d107,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffEntryType'): _d110,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SalesTariffType'): _d182,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SelectedServiceListType'): _d169,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SelectedServiceType'): _d184,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceListType'): _d174,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceParameterListType'): _d171,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'ServiceType'): _d185,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SubCertificatesType'): _d175,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'SupportedEnergyTransferModeType'): _d176,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'certificateType'): _dw61,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'chargeProgressType'): _dw70,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'chargingSessionType'): _dw75,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'costKindType'): _dw78,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'dHpublickeyType'): _dw63,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'eMAIDType'): _dw64,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'evccIDType'): _dw74,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'evseIDType'): _dw66,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'faultCodeType'): _dw88,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'faultMsgType'): _dw89,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'genChallengeType'): _dw58,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'isolationLevelType'): _dw81,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'maxNumPhasesType'): _dw91,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'meterIDType'): _dw84,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'meterStatusType'): _dw87,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'paymentOptionType'): _dw69,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'percentValueType'): _dw80,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'privateKeyType'): _dw62,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'responseCodeType'): _dw59,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'serviceCategoryType'): _dw73,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'serviceIDType'): _dw71,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'serviceNameType'): _dw77,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'serviceScopeType'): _dw72,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'sessionIDType'): _dw68,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'sigMeterReadingType'): _dw86,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'tariffDescriptionType'): _dw94,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'unitMultiplierType'): _dw79,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'unitSymbolType'): _dw90,
+    ('urn:iso:15118:2:2013:MsgDataTypes', 'valueType'): _dw95,
+    ('urn:iso:15118:2:2013:MsgHeader', 'MessageHeaderType'): _d188,
 }
 ELEMENT_SPECS: dict[Any, Any] = {
     ('urn:iso:15118:2:2013:MsgDataTypes', 'AC_EVChargeParameter'): 'class:AC_EVChargeParameterType',
@@ -43468,6 +30513,138 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'MessageHeaderType': ((), ('seq', 1, 1, (('el', 'session_id', 1, 1, (('s', ('hexBinary', None, None, None, None, 8, None), ('urn:iso:15118:2:2013:MsgHeader', 'SessionID')),)), ('el', 'notification', 0, 1, (('c', 'NotificationType', ('urn:iso:15118:2:2013:MsgHeader', 'Notification')),)), ('el', 'signature', 0, 1, (('c', 'SignatureType', ('http://www.w3.org/2000/09/xmldsig#', 'Signature')),)))), None),
     'BodyType': ((), ('seq', 1, 1, (('el', 'body_element', 0, 1, (('c', 'AuthorizationReqType', ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationReq')), ('c', 'AuthorizationResType', ('urn:iso:15118:2:2013:MsgBody', 'AuthorizationRes')), ('c', 'CableCheckReqType', ('urn:iso:15118:2:2013:MsgBody', 'CableCheckReq')), ('c', 'CableCheckResType', ('urn:iso:15118:2:2013:MsgBody', 'CableCheckRes')), ('c', 'CertificateInstallationReqType', ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationReq')), ('c', 'CertificateInstallationResType', ('urn:iso:15118:2:2013:MsgBody', 'CertificateInstallationRes')), ('c', 'CertificateUpdateReqType', ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateReq')), ('c', 'CertificateUpdateResType', ('urn:iso:15118:2:2013:MsgBody', 'CertificateUpdateRes')), ('c', 'ChargeParameterDiscoveryReqType', ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryReq')), ('c', 'ChargeParameterDiscoveryResType', ('urn:iso:15118:2:2013:MsgBody', 'ChargeParameterDiscoveryRes')), ('c', 'ChargingStatusReqType', ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusReq')), ('c', 'ChargingStatusResType', ('urn:iso:15118:2:2013:MsgBody', 'ChargingStatusRes')), ('c', 'CurrentDemandReqType', ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandReq')), ('c', 'CurrentDemandResType', ('urn:iso:15118:2:2013:MsgBody', 'CurrentDemandRes')), ('c', 'MeteringReceiptReqType', ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptReq')), ('c', 'MeteringReceiptResType', ('urn:iso:15118:2:2013:MsgBody', 'MeteringReceiptRes')), ('c', 'PaymentDetailsReqType', ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsReq')), ('c', 'PaymentDetailsResType', ('urn:iso:15118:2:2013:MsgBody', 'PaymentDetailsRes')), ('c', 'PaymentServiceSelectionReqType', ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionReq')), ('c', 'PaymentServiceSelectionResType', ('urn:iso:15118:2:2013:MsgBody', 'PaymentServiceSelectionRes')), ('c', 'PowerDeliveryReqType', ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryReq')), ('c', 'PowerDeliveryResType', ('urn:iso:15118:2:2013:MsgBody', 'PowerDeliveryRes')), ('c', 'PreChargeReqType', ('urn:iso:15118:2:2013:MsgBody', 'PreChargeReq')), ('c', 'PreChargeResType', ('urn:iso:15118:2:2013:MsgBody', 'PreChargeRes')), ('c', 'ServiceDetailReqType', ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailReq')), ('c', 'ServiceDetailResType', ('urn:iso:15118:2:2013:MsgBody', 'ServiceDetailRes')), ('c', 'ServiceDiscoveryReqType', ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryReq')), ('c', 'ServiceDiscoveryResType', ('urn:iso:15118:2:2013:MsgBody', 'ServiceDiscoveryRes')), ('c', 'SessionSetupReqType', ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupReq')), ('c', 'SessionSetupResType', ('urn:iso:15118:2:2013:MsgBody', 'SessionSetupRes')), ('c', 'SessionStopReqType', ('urn:iso:15118:2:2013:MsgBody', 'SessionStopReq')), ('c', 'SessionStopResType', ('urn:iso:15118:2:2013:MsgBody', 'SessionStopRes')), ('c', 'WeldingDetectionReqType', ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionReq')), ('c', 'WeldingDetectionResType', ('urn:iso:15118:2:2013:MsgBody', 'WeldingDetectionRes')))),)), None),
 }
+CLASSES: dict[str, type] = {
+    'ChargeProgressType': ChargeProgressType,
+    'ChargingSessionType': ChargingSessionType,
+    'CostKindType': CostKindType,
+    'DC_EVErrorCodeType': DC_EVErrorCodeType,
+    'DC_EVSEStatusCodeType': DC_EVSEStatusCodeType,
+    'EVSENotificationType': EVSENotificationType,
+    'EVSEProcessingType': EVSEProcessingType,
+    'EnergyTransferModeType': EnergyTransferModeType,
+    'FaultCodeType': FaultCodeType,
+    'IsolationLevelType': IsolationLevelType,
+    'PaymentOptionType': PaymentOptionType,
+    'ResponseCodeType': ResponseCodeType,
+    'ServiceCategoryType': ServiceCategoryType,
+    'UnitSymbolType': UnitSymbolType,
+    'ValueType': ValueType,
+    'AC_EVChargeParameterType': AC_EVChargeParameterType,
+    'AC_EVSEChargeParameterType': AC_EVSEChargeParameterType,
+    'AC_EVSEStatusType': AC_EVSEStatusType,
+    'AuthorizationReqType': AuthorizationReqType,
+    'AuthorizationResType': AuthorizationResType,
+    'BodyBaseType': BodyBaseType,
+    'BodyType': BodyType,
+    'CableCheckReqType': CableCheckReqType,
+    'CableCheckResType': CableCheckResType,
+    'CanonicalizationMethodType': CanonicalizationMethodType,
+    'CertificateChainType': CertificateChainType,
+    'CertificateInstallationReqType': CertificateInstallationReqType,
+    'CertificateInstallationResType': CertificateInstallationResType,
+    'CertificateUpdateReqType': CertificateUpdateReqType,
+    'CertificateUpdateResType': CertificateUpdateResType,
+    'ChargeParameterDiscoveryReqType': ChargeParameterDiscoveryReqType,
+    'ChargeParameterDiscoveryResType': ChargeParameterDiscoveryResType,
+    'ChargeServiceType': ChargeServiceType,
+    'ChargingProfileType': ChargingProfileType,
+    'ChargingStatusReqType': ChargingStatusReqType,
+    'ChargingStatusResType': ChargingStatusResType,
+    'ConsumptionCostType': ConsumptionCostType,
+    'ContractSignatureEncryptedPrivateKeyType': ContractSignatureEncryptedPrivateKeyType,
+    'CostType': CostType,
+    'CurrentDemandReqType': CurrentDemandReqType,
+    'CurrentDemandResType': CurrentDemandResType,
+    'DC_EVChargeParameterType': DC_EVChargeParameterType,
+    'DC_EVPowerDeliveryParameterType': DC_EVPowerDeliveryParameterType,
+    'DC_EVSEChargeParameterType': DC_EVSEChargeParameterType,
+    'DC_EVSEStatusType': DC_EVSEStatusType,
+    'DC_EVStatusType': DC_EVStatusType,
+    'DSAKeyValueType': DSAKeyValueType,
+    'DiffieHellmanPublickeyType': DiffieHellmanPublickeyType,
+    'DigestMethodType': DigestMethodType,
+    'EMAIDType': EMAIDType,
+    'EVChargeParameterType': EVChargeParameterType,
+    'EVPowerDeliveryParameterType': EVPowerDeliveryParameterType,
+    'EVSEChargeParameterType': EVSEChargeParameterType,
+    'EVSEStatusType': EVSEStatusType,
+    'EVStatusType': EVStatusType,
+    'EntryType': EntryType,
+    'IntervalType': IntervalType,
+    'KeyInfoType': KeyInfoType,
+    'KeyValueType': KeyValueType,
+    'ListOfRootCertificateIDsType': ListOfRootCertificateIDsType,
+    'ManifestType': ManifestType,
+    'MessageHeaderType': MessageHeaderType,
+    'MeterInfoType': MeterInfoType,
+    'MeteringReceiptReqType': MeteringReceiptReqType,
+    'MeteringReceiptResType': MeteringReceiptResType,
+    'NotificationType': NotificationType,
+    'ObjectType': ObjectType,
+    'PGPDataType': PGPDataType,
+    'PMaxScheduleEntryType': PMaxScheduleEntryType,
+    'PMaxScheduleType': PMaxScheduleType,
+    'ParameterSetType': ParameterSetType,
+    'ParameterType': ParameterType,
+    'PaymentDetailsReqType': PaymentDetailsReqType,
+    'PaymentDetailsResType': PaymentDetailsResType,
+    'PaymentOptionListType': PaymentOptionListType,
+    'PaymentServiceSelectionReqType': PaymentServiceSelectionReqType,
+    'PaymentServiceSelectionResType': PaymentServiceSelectionResType,
+    'PhysicalValueType': PhysicalValueType,
+    'PowerDeliveryReqType': PowerDeliveryReqType,
+    'PowerDeliveryResType': PowerDeliveryResType,
+    'PreChargeReqType': PreChargeReqType,
+    'PreChargeResType': PreChargeResType,
+    'ProfileEntryType': ProfileEntryType,
+    'RSAKeyValueType': RSAKeyValueType,
+    'ReferenceType': ReferenceType,
+    'RelativeTimeIntervalType': RelativeTimeIntervalType,
+    'RetrievalMethodType': RetrievalMethodType,
+    'SAScheduleListType': SAScheduleListType,
+    'SAScheduleTupleType': SAScheduleTupleType,
+    'SASchedulesType': SASchedulesType,
+    'SPKIDataType': SPKIDataType,
+    'SalesTariffEntryType': SalesTariffEntryType,
+    'SalesTariffType': SalesTariffType,
+    'SelectedServiceListType': SelectedServiceListType,
+    'SelectedServiceType': SelectedServiceType,
+    'ServiceDetailReqType': ServiceDetailReqType,
+    'ServiceDetailResType': ServiceDetailResType,
+    'ServiceDiscoveryReqType': ServiceDiscoveryReqType,
+    'ServiceDiscoveryResType': ServiceDiscoveryResType,
+    'ServiceListType': ServiceListType,
+    'ServiceParameterListType': ServiceParameterListType,
+    'ServiceType': ServiceType,
+    'SessionSetupReqType': SessionSetupReqType,
+    'SessionSetupResType': SessionSetupResType,
+    'SessionStopReqType': SessionStopReqType,
+    'SessionStopResType': SessionStopResType,
+    'SignatureMethodType': SignatureMethodType,
+    'SignaturePropertiesType': SignaturePropertiesType,
+    'SignaturePropertyType': SignaturePropertyType,
+    'SignatureType': SignatureType,
+    'SignatureValueType': SignatureValueType,
+    'SignedInfoType': SignedInfoType,
+    'SubCertificatesType': SubCertificatesType,
+    'SupportedEnergyTransferModeType': SupportedEnergyTransferModeType,
+    'TransformType': TransformType,
+    'TransformsType': TransformsType,
+    'V2G_Message': V2G_Message,
+    'WeldingDetectionReqType': WeldingDetectionReqType,
+    'WeldingDetectionResType': WeldingDetectionResType,
+    'X509DataType': X509DataType,
+    'X509IssuerSerialType': X509IssuerSerialType,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
+MESSAGE_TYPES: tuple[type, ...] = (V2G_Message, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = V2G_Message
 
 __all__ = [
     'ChargeProgressType',
@@ -43591,4 +30768,24 @@ __all__ = [
     'WeldingDetectionResType',
     'X509DataType',
     'X509IssuerSerialType',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'META_OF_TYPE',
+    'MODEL',
 ]

@@ -12,102 +12,60 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evcc.exi._runtime import _BYTE_MASKS as _BM
-from evcc.exi._runtime import Named as _Named
-from evcc.exi._runtime import Reader, Writer
-from evcc.exi._runtime import any_element as _any
-from evcc.exi._runtime import more as _more
-from evcc.exi._runtime import stuck as _stuck
-from evcc.exi._runtime import check_bin as _cb
-from evcc.exi._runtime import check_bool as _cbool
-from evcc.exi._runtime import check_int as _ci
-from evcc.exi._runtime import check_len as _cl
-from evcc.exi._runtime import check_str as _cs
-from evcc.exi._runtime import deviation as _dv
-from evcc.exi._runtime import enc_error as _err
-from evcc.exi._runtime import read_qname as _rq
-from evcc.exi._runtime import unexpected as _unexpected
+from evcc.exi._bits import _BYTE_MASKS as _BM
+from evcc.exi._nodes import Named as _Named
+from evcc.exi._bits import Reader, Writer
+from evcc.exi._wildcards import any_element as _any
+from evcc.exi._bits import more as _more
+from evcc.exi._facets import stuck as _stuck
+from evcc.exi._facets import check_bin as _cb
+from evcc.exi._facets import check_bool as _cbool
+from evcc.exi._facets import check_int as _ci
+from evcc.exi._facets import check_len as _cl
+from evcc.exi._facets import check_str as _cs
+from evcc.exi._deviations import deviation as _dv
+from evcc.exi._facets import enc_error as _err
+from evcc.exi._qnames import read_qname as _rq
+from evcc.exi._facets import unexpected as _unexpected
+from evcc.exi._generated.xmldsig_types import (
+    CanonicalizationMethodType, DSAKeyValueType, DigestMethodType, KeyInfoType, KeyValueType,
+    ManifestType, ObjectType, PGPDataType, RSAKeyValueType, ReferenceType, RetrievalMethodType,
+    SPKIDataType, SignatureMethodType, SignaturePropertiesType, SignaturePropertyType,
+    SignatureType, SignatureValueType, SignedInfoType, TransformType, TransformsType,
+    X509DataType, X509IssuerSerialType, _FN60, _FN61, _FN62, _FN63, _FN64, _FN65, _FN66, _FN67,
+    _FN68, _FN69, _FN70, _FN71, _FN72, _FN73, _FN74, _FN75, _FN76, _FN77, _FN78, _FN79, _FN80,
+    _FN81, _K63, _K64, _K67, _K68, _K69, _K70, _K72, _K73, _K74, _K75, _K78, _d60, _d61, _d62,
+    _d63, _d64, _d65, _d66, _d67, _d68, _d69, _d70, _d71, _d72, _d73, _d74, _d75, _d76, _d77,
+    _d78, _d79, _d80, _d81, _dw11, _dw12, _dw13, _dw14, _dw15, _dw6, _e60, _e61, _e62, _e63,
+    _e64, _e65, _e66, _e67, _e68, _e69, _e70, _e71, _e72, _e73, _e74, _e75, _e76, _e77, _e78,
+    _e79, _e80, _e81, _ew11, _ew12, _ew13, _ew14, _ew15, _ew6, _s10, _s11, _s12, _s13, _s14,
+    _s15, _s5, _s6,
+)
+from evcc.exi._generated.iso20_common_types import (
+    CLReqControlModeType, CLResControlModeType, ChargeLoopReqType, ChargeLoopResType,
+    ChargeParameterDiscoveryReqType, ChargeParameterDiscoveryResType, DetailedCostType,
+    DetailedTaxType, DisplayParametersType, Dynamic_CLReqControlModeType,
+    Dynamic_CLResControlModeType, EVSEStatusType, EvseNotificationType,
+    ListOfRootCertificateIDsType, MessageHeaderType, MeterInfoType, ProcessingType,
+    RationalNumberType, ReceiptType, ResponseCodeType, Scheduled_CLReqControlModeType,
+    Scheduled_CLResControlModeType, V2GMessageType, V2GRequestType, V2GResponseType, _FN218,
+    _FN219, _FN220, _FN226, _FN233, _FN255, _FN275, _FN276, _FN280, _FN281, _FN282, _FN285,
+    _FN286, _FN287, _FN288, _FN289, _FN290, _FN291, _FN292, _FN293, _FN294, _FN295, _I103,
+    _I104, _I124, _V103, _V104, _V124, _d218, _d219, _d220, _d226, _d233, _d255, _d275, _d276,
+    _d280, _d281, _d282, _d285, _d286, _d287, _d288, _d289, _d290, _d291, _d292, _d293, _d294,
+    _d295, _dw1, _dw100, _dw101, _dw103, _dw104, _dw106, _dw119, _dw124, _dw125, _dw126, _dw22,
+    _dw26, _dw50, _dw57, _dw85, _dw96, _dw97, _e218, _e219, _e220, _e226, _e233, _e255, _e275,
+    _e276, _e280, _e281, _e282, _e285, _e286, _e287, _e288, _e289, _e290, _e291, _e292, _e293,
+    _e294, _e295, _ew1, _ew100, _ew101, _ew103, _ew104, _ew106, _ew119, _ew124, _ew125, _ew126,
+    _ew22, _ew26, _ew50, _ew57, _ew85, _ew96, _ew97, _s1, _s100, _s101, _s103, _s104, _s106,
+    _s119, _s124, _s125, _s126, _s22, _s26, _s50, _s57, _s85, _s96, _s97,
+)
 
 _new: Any = object.__new__
 
 GRAMMAR = 'iso20-dc'
-
-
-class ResponseCodeType(str, enum.Enum):
-    """Enumeration responseCodeType."""
-
-    OK = 'OK'
-    OK_CertificateExpiresSoon = 'OK_CertificateExpiresSoon'
-    OK_NewSessionEstablished = 'OK_NewSessionEstablished'
-    OK_OldSessionJoined = 'OK_OldSessionJoined'
-    OK_PowerToleranceConfirmed = 'OK_PowerToleranceConfirmed'
-    WARNING_AuthorizationSelectionInvalid = 'WARNING_AuthorizationSelectionInvalid'
-    WARNING_CertificateExpired = 'WARNING_CertificateExpired'
-    WARNING_CertificateNotYetValid = 'WARNING_CertificateNotYetValid'
-    WARNING_CertificateRevoked = 'WARNING_CertificateRevoked'
-    WARNING_CertificateValidationError = 'WARNING_CertificateValidationError'
-    WARNING_ChallengeInvalid = 'WARNING_ChallengeInvalid'
-    WARNING_EIMAuthorizationFailure = 'WARNING_EIMAuthorizationFailure'
-    WARNING_eMSPUnknown = 'WARNING_eMSPUnknown'
-    WARNING_EVPowerProfileViolation = 'WARNING_EVPowerProfileViolation'
-    WARNING_GeneralPnCAuthorizationError = 'WARNING_GeneralPnCAuthorizationError'
-    WARNING_NoCertificateAvailable = 'WARNING_NoCertificateAvailable'
-    WARNING_NoContractMatchingPCIDFound = 'WARNING_NoContractMatchingPCIDFound'
-    WARNING_PowerToleranceNotConfirmed = 'WARNING_PowerToleranceNotConfirmed'
-    WARNING_ScheduleRenegotiationFailed = 'WARNING_ScheduleRenegotiationFailed'
-    WARNING_StandbyNotAllowed = 'WARNING_StandbyNotAllowed'
-    WARNING_WPT = 'WARNING_WPT'
-    FAILED = 'FAILED'
-    FAILED_AssociationError = 'FAILED_AssociationError'
-    FAILED_ContactorError = 'FAILED_ContactorError'
-    FAILED_EVPowerProfileInvalid = 'FAILED_EVPowerProfileInvalid'
-    FAILED_EVPowerProfileViolation = 'FAILED_EVPowerProfileViolation'
-    FAILED_MeteringSignatureNotValid = 'FAILED_MeteringSignatureNotValid'
-    FAILED_NoEnergyTransferServiceSelected = 'FAILED_NoEnergyTransferServiceSelected'
-    FAILED_NoServiceRenegotiationSupported = 'FAILED_NoServiceRenegotiationSupported'
-    FAILED_PauseNotAllowed = 'FAILED_PauseNotAllowed'
-    FAILED_PowerDeliveryNotApplied = 'FAILED_PowerDeliveryNotApplied'
-    FAILED_PowerToleranceNotConfirmed = 'FAILED_PowerToleranceNotConfirmed'
-    FAILED_ScheduleRenegotiation = 'FAILED_ScheduleRenegotiation'
-    FAILED_ScheduleSelectionInvalid = 'FAILED_ScheduleSelectionInvalid'
-    FAILED_SequenceError = 'FAILED_SequenceError'
-    FAILED_ServiceIDInvalid = 'FAILED_ServiceIDInvalid'
-    FAILED_ServiceSelectionInvalid = 'FAILED_ServiceSelectionInvalid'
-    FAILED_SignatureError = 'FAILED_SignatureError'
-    FAILED_UnknownSession = 'FAILED_UnknownSession'
-    FAILED_WrongChargeParameter = 'FAILED_WrongChargeParameter'
-
-
-_V9 = tuple(ResponseCodeType)
-_I9: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
-
-class EvseNotificationType(str, enum.Enum):
-    """Enumeration evseNotificationType."""
-
-    Pause = 'Pause'
-    ExitStandby = 'ExitStandby'
-    Terminate = 'Terminate'
-    ScheduleRenegotiation = 'ScheduleRenegotiation'
-    ServiceRenegotiation = 'ServiceRenegotiation'
-    MeteringConfirmation = 'MeteringConfirmation'
-
-
-_V14 = tuple(EvseNotificationType)
-_I14: dict[Any, int] = {m.value: k for k, m in enumerate(EvseNotificationType)}
-
-class ProcessingType(str, enum.Enum):
-    """Enumeration processingType."""
-
-    Finished = 'Finished'
-    Ongoing = 'Ongoing'
-    Ongoing_WaitingForCustomerInteraction = 'Ongoing_WaitingForCustomerInteraction'
-
-
-_V21 = tuple(ProcessingType)
-_I21: dict[Any, int] = {m.value: k for k, m in enumerate(ProcessingType)}
-
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
 class DC_ChargeParameterDiscoveryReqType:
@@ -807,1203 +765,7 @@ class BPT_Dynamic_DC_CLResControlModeType:
         return (self.departure_time, self.minimum_soc, self.target_soc, self.ack_max_delay, self.evse_maximum_charge_power, self.evse_minimum_charge_power, self.evse_maximum_charge_current, self.evse_maximum_voltage, self.evse_maximum_discharge_power, self.evse_minimum_discharge_power, self.evse_maximum_discharge_current, self.evse_minimum_voltage) == (other.departure_time, other.minimum_soc, other.target_soc, other.ack_max_delay, other.evse_maximum_charge_power, other.evse_minimum_charge_power, other.evse_maximum_charge_current, other.evse_maximum_voltage, other.evse_maximum_discharge_power, other.evse_minimum_discharge_power, other.evse_maximum_discharge_current, other.evse_minimum_voltage)
 
 
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class CLReqControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}CLReqControlModeType."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"CLReqControlModeType()"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CLReqControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return () == ()
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class CLResControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}CLResControlModeType."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"CLResControlModeType()"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CLResControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return () == ()
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureType."""
-
-    __slots__ = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
-
-    id: str | None
-    signed_info: SignedInfoType
-    signature_value: SignatureValueType
-    key_info: KeyInfoType | None
-    object_: list[ObjectType]
-
-    def __init__(self, *, id: str | None = None, signed_info: SignedInfoType, signature_value: SignatureValueType, key_info: KeyInfoType | None = None, object_: list[ObjectType] | None = None) -> None:
-        self.id = id
-        self.signed_info = signed_info
-        self.signature_value = signature_value
-        self.key_info = key_info
-        self.object_ = [] if object_ is None else object_
-
-    def __repr__(self) -> str:
-        return f"SignatureType(id={self.id!r}, signed_info={self.signed_info!r}, signature_value={self.signature_value!r}, key_info={self.key_info!r}, object_={self.object_!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.signed_info, self.signature_value, self.key_info, self.object_) == (other.id, other.signed_info, other.signature_value, other.key_info, other.object_)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureValueType."""
-
-    __slots__ = ('id', 'value')
-
-    id: str | None
-    value: bytes
-
-    def __init__(self, *, id: str | None = None, value: bytes) -> None:
-        self.id = id
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"SignatureValueType(id={self.id!r}, value={self.value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.value) == (other.id, other.value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignedInfoType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignedInfoType."""
-
-    __slots__ = ('id', 'canonicalization_method', 'signature_method', 'reference')
-
-    id: str | None
-    canonicalization_method: CanonicalizationMethodType
-    signature_method: SignatureMethodType
-    reference: list[ReferenceType]
-
-    def __init__(self, *, id: str | None = None, canonicalization_method: CanonicalizationMethodType, signature_method: SignatureMethodType, reference: list[ReferenceType] | None = None) -> None:
-        self.id = id
-        self.canonicalization_method = canonicalization_method
-        self.signature_method = signature_method
-        self.reference = [] if reference is None else reference
-
-    def __repr__(self) -> str:
-        return f"SignedInfoType(id={self.id!r}, canonicalization_method={self.canonicalization_method!r}, signature_method={self.signature_method!r}, reference={self.reference!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignedInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.canonicalization_method, self.signature_method, self.reference) == (other.id, other.canonicalization_method, other.signature_method, other.reference)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class CanonicalizationMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"CanonicalizationMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CanonicalizationMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SignatureMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ReferenceType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ReferenceType."""
-
-    __slots__ = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
-
-    id: str | None
-    type_: str | None
-    uri: str | None
-    transforms: TransformsType | None
-    digest_method: DigestMethodType
-    digest_value: bytes
-
-    def __init__(self, *, id: str | None = None, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None, digest_method: DigestMethodType, digest_value: bytes) -> None:
-        self.id = id
-        self.type_ = type_
-        self.uri = uri
-        self.transforms = transforms
-        self.digest_method = digest_method
-        self.digest_value = digest_value
-
-    def __repr__(self) -> str:
-        return f"ReferenceType(id={self.id!r}, type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r}, digest_method={self.digest_method!r}, digest_value={self.digest_value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ReferenceType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.type_, self.uri, self.transforms, self.digest_method, self.digest_value) == (other.id, other.type_, other.uri, other.transforms, other.digest_method, other.digest_value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class TransformsType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformsType."""
-
-    __slots__ = ('transform',)
-
-    transform: list[TransformType]
-
-    def __init__(self, *, transform: list[TransformType] | None = None) -> None:
-        self.transform = [] if transform is None else transform
-
-    def __repr__(self) -> str:
-        return f"TransformsType(transform={self.transform!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TransformsType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.transform,) == (other.transform,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class TransformType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"TransformType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TransformType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DigestMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}DigestMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"DigestMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DigestMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class KeyInfoType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyInfoType."""
-
-    __slots__ = ('id', 'content')
-
-    id: str | None
-    content: list[Any]
-
-    def __init__(self, *, id: str | None = None, content: list[Any] | None = None) -> None:
-        self.id = id
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"KeyInfoType(id={self.id!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.content) == (other.id, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class KeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyValueType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"KeyValueType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RetrievalMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}RetrievalMethodType."""
-
-    __slots__ = ('type_', 'uri', 'transforms')
-
-    type_: str | None
-    uri: str | None
-    transforms: TransformsType | None
-
-    def __init__(self, *, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None) -> None:
-        self.type_ = type_
-        self.uri = uri
-        self.transforms = transforms
-
-    def __repr__(self) -> str:
-        return f"RetrievalMethodType(type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RetrievalMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.type_, self.uri, self.transforms) == (other.type_, other.uri, other.transforms)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class X509DataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}X509DataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"X509DataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, X509DataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class PGPDataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}PGPDataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"PGPDataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PGPDataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SPKIDataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SPKIDataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SPKIDataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SPKIDataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ObjectType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ObjectType."""
-
-    __slots__ = ('encoding', 'id', 'mime_type', 'content')
-
-    encoding: str | None
-    id: str | None
-    mime_type: str | None
-    content: list[Any]
-
-    def __init__(self, *, encoding: str | None = None, id: str | None = None, mime_type: str | None = None, content: list[Any] | None = None) -> None:
-        self.encoding = encoding
-        self.id = id
-        self.mime_type = mime_type
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"ObjectType(encoding={self.encoding!r}, id={self.id!r}, mime_type={self.mime_type!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ObjectType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.encoding, self.id, self.mime_type, self.content) == (other.encoding, other.id, other.mime_type, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ManifestType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ManifestType."""
-
-    __slots__ = ('id', 'reference')
-
-    id: str | None
-    reference: list[ReferenceType]
-
-    def __init__(self, *, id: str | None = None, reference: list[ReferenceType] | None = None) -> None:
-        self.id = id
-        self.reference = [] if reference is None else reference
-
-    def __repr__(self) -> str:
-        return f"ManifestType(id={self.id!r}, reference={self.reference!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ManifestType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.reference) == (other.id, other.reference)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignaturePropertiesType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertiesType."""
-
-    __slots__ = ('id', 'signature_property')
-
-    id: str | None
-    signature_property: list[SignaturePropertyType]
-
-    def __init__(self, *, id: str | None = None, signature_property: list[SignaturePropertyType] | None = None) -> None:
-        self.id = id
-        self.signature_property = [] if signature_property is None else signature_property
-
-    def __repr__(self) -> str:
-        return f"SignaturePropertiesType(id={self.id!r}, signature_property={self.signature_property!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignaturePropertiesType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.signature_property) == (other.id, other.signature_property)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignaturePropertyType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertyType."""
-
-    __slots__ = ('id', 'target', 'content')
-
-    id: str | None
-    target: str
-    content: list[Any]
-
-    def __init__(self, *, id: str | None = None, target: str, content: list[Any] | None = None) -> None:
-        self.id = id
-        self.target = target
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SignaturePropertyType(id={self.id!r}, target={self.target!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignaturePropertyType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.target, self.content) == (other.id, other.target, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DSAKeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}DSAKeyValueType."""
-
-    __slots__ = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
-
-    p: bytes | None
-    q: bytes | None
-    g: bytes | None
-    y: bytes
-    j: bytes | None
-    seed: bytes | None
-    pgen_counter: bytes | None
-
-    def __init__(self, *, p: bytes | None = None, q: bytes | None = None, g: bytes | None = None, y: bytes, j: bytes | None = None, seed: bytes | None = None, pgen_counter: bytes | None = None) -> None:
-        self.p = p
-        self.q = q
-        self.g = g
-        self.y = y
-        self.j = j
-        self.seed = seed
-        self.pgen_counter = pgen_counter
-
-    def __repr__(self) -> str:
-        return f"DSAKeyValueType(p={self.p!r}, q={self.q!r}, g={self.g!r}, y={self.y!r}, j={self.j!r}, seed={self.seed!r}, pgen_counter={self.pgen_counter!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DSAKeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.p, self.q, self.g, self.y, self.j, self.seed, self.pgen_counter) == (other.p, other.q, other.g, other.y, other.j, other.seed, other.pgen_counter)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RSAKeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}RSAKeyValueType."""
-
-    __slots__ = ('modulus', 'exponent')
-
-    modulus: bytes
-    exponent: bytes
-
-    def __init__(self, *, modulus: bytes, exponent: bytes) -> None:
-        self.modulus = modulus
-        self.exponent = exponent
-
-    def __repr__(self) -> str:
-        return f"RSAKeyValueType(modulus={self.modulus!r}, exponent={self.exponent!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RSAKeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.modulus, self.exponent) == (other.modulus, other.exponent)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class X509IssuerSerialType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}X509IssuerSerialType."""
-
-    __slots__ = ('x509_issuer_name', 'x509_serial_number')
-
-    x509_issuer_name: str
-    x509_serial_number: int
-
-    def __init__(self, *, x509_issuer_name: str, x509_serial_number: int) -> None:
-        self.x509_issuer_name = x509_issuer_name
-        self.x509_serial_number = x509_serial_number
-
-    def __repr__(self) -> str:
-        return f"X509IssuerSerialType(x509_issuer_name={self.x509_issuer_name!r}, x509_serial_number={self.x509_serial_number!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, X509IssuerSerialType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.x509_issuer_name, self.x509_serial_number) == (other.x509_issuer_name, other.x509_serial_number)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class MessageHeaderType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}MessageHeaderType."""
-
-    __slots__ = ('session_id', 'time_stamp', 'signature')
-
-    session_id: bytes
-    time_stamp: int
-    signature: SignatureType | None
-
-    def __init__(self, *, session_id: bytes, time_stamp: int, signature: SignatureType | None = None) -> None:
-        self.session_id = session_id
-        self.time_stamp = time_stamp
-        self.signature = signature
-
-    def __repr__(self) -> str:
-        return f"MessageHeaderType(session_id={self.session_id!r}, time_stamp={self.time_stamp!r}, signature={self.signature!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, MessageHeaderType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.session_id, self.time_stamp, self.signature) == (other.session_id, other.time_stamp, other.signature)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DisplayParametersType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DisplayParametersType."""
-
-    __slots__ = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
-
-    present_soc: int | None
-    minimum_soc: int | None
-    target_soc: int | None
-    maximum_soc: int | None
-    remaining_time_to_minimum_soc: int | None
-    remaining_time_to_target_soc: int | None
-    remaining_time_to_maximum_soc: int | None
-    charging_complete: bool | None
-    battery_energy_capacity: RationalNumberType | None
-    inlet_hot: bool | None
-
-    def __init__(self, *, present_soc: int | None = None, minimum_soc: int | None = None, target_soc: int | None = None, maximum_soc: int | None = None, remaining_time_to_minimum_soc: int | None = None, remaining_time_to_target_soc: int | None = None, remaining_time_to_maximum_soc: int | None = None, charging_complete: bool | None = None, battery_energy_capacity: RationalNumberType | None = None, inlet_hot: bool | None = None) -> None:
-        self.present_soc = present_soc
-        self.minimum_soc = minimum_soc
-        self.target_soc = target_soc
-        self.maximum_soc = maximum_soc
-        self.remaining_time_to_minimum_soc = remaining_time_to_minimum_soc
-        self.remaining_time_to_target_soc = remaining_time_to_target_soc
-        self.remaining_time_to_maximum_soc = remaining_time_to_maximum_soc
-        self.charging_complete = charging_complete
-        self.battery_energy_capacity = battery_energy_capacity
-        self.inlet_hot = inlet_hot
-
-    def __repr__(self) -> str:
-        return f"DisplayParametersType(present_soc={self.present_soc!r}, minimum_soc={self.minimum_soc!r}, target_soc={self.target_soc!r}, maximum_soc={self.maximum_soc!r}, remaining_time_to_minimum_soc={self.remaining_time_to_minimum_soc!r}, remaining_time_to_target_soc={self.remaining_time_to_target_soc!r}, remaining_time_to_maximum_soc={self.remaining_time_to_maximum_soc!r}, charging_complete={self.charging_complete!r}, battery_energy_capacity={self.battery_energy_capacity!r}, inlet_hot={self.inlet_hot!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DisplayParametersType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.present_soc, self.minimum_soc, self.target_soc, self.maximum_soc, self.remaining_time_to_minimum_soc, self.remaining_time_to_target_soc, self.remaining_time_to_maximum_soc, self.charging_complete, self.battery_energy_capacity, self.inlet_hot) == (other.present_soc, other.minimum_soc, other.target_soc, other.maximum_soc, other.remaining_time_to_minimum_soc, other.remaining_time_to_target_soc, other.remaining_time_to_maximum_soc, other.charging_complete, other.battery_energy_capacity, other.inlet_hot)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class EVSEStatusType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}EVSEStatusType."""
-
-    __slots__ = ('notification_max_delay', 'evse_notification')
-
-    notification_max_delay: int
-    evse_notification: EvseNotificationType
-
-    def __init__(self, *, notification_max_delay: int, evse_notification: EvseNotificationType) -> None:
-        self.notification_max_delay = notification_max_delay
-        self.evse_notification = evse_notification
-
-    def __repr__(self) -> str:
-        return f"EVSEStatusType(notification_max_delay={self.notification_max_delay!r}, evse_notification={self.evse_notification!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, EVSEStatusType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.notification_max_delay, self.evse_notification) == (other.notification_max_delay, other.evse_notification)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class MeterInfoType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}MeterInfoType."""
-
-    __slots__ = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
-
-    meter_id: str
-    charged_energy_reading_wh: int
-    bpt_discharged_energy_reading_wh: int | None
-    capacitive_energy_reading_va_rh: int | None
-    bpt_inductive_energy_reading_va_rh: int | None
-    meter_signature: bytes | None
-    meter_status: int | None
-    meter_timestamp: int | None
-
-    def __init__(self, *, meter_id: str, charged_energy_reading_wh: int, bpt_discharged_energy_reading_wh: int | None = None, capacitive_energy_reading_va_rh: int | None = None, bpt_inductive_energy_reading_va_rh: int | None = None, meter_signature: bytes | None = None, meter_status: int | None = None, meter_timestamp: int | None = None) -> None:
-        self.meter_id = meter_id
-        self.charged_energy_reading_wh = charged_energy_reading_wh
-        self.bpt_discharged_energy_reading_wh = bpt_discharged_energy_reading_wh
-        self.capacitive_energy_reading_va_rh = capacitive_energy_reading_va_rh
-        self.bpt_inductive_energy_reading_va_rh = bpt_inductive_energy_reading_va_rh
-        self.meter_signature = meter_signature
-        self.meter_status = meter_status
-        self.meter_timestamp = meter_timestamp
-
-    def __repr__(self) -> str:
-        return f"MeterInfoType(meter_id={self.meter_id!r}, charged_energy_reading_wh={self.charged_energy_reading_wh!r}, bpt_discharged_energy_reading_wh={self.bpt_discharged_energy_reading_wh!r}, capacitive_energy_reading_va_rh={self.capacitive_energy_reading_va_rh!r}, bpt_inductive_energy_reading_va_rh={self.bpt_inductive_energy_reading_va_rh!r}, meter_signature={self.meter_signature!r}, meter_status={self.meter_status!r}, meter_timestamp={self.meter_timestamp!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, MeterInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.meter_id, self.charged_energy_reading_wh, self.bpt_discharged_energy_reading_wh, self.capacitive_energy_reading_va_rh, self.bpt_inductive_energy_reading_va_rh, self.meter_signature, self.meter_status, self.meter_timestamp) == (other.meter_id, other.charged_energy_reading_wh, other.bpt_discharged_energy_reading_wh, other.capacitive_energy_reading_va_rh, other.bpt_inductive_energy_reading_va_rh, other.meter_signature, other.meter_status, other.meter_timestamp)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ReceiptType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ReceiptType."""
-
-    __slots__ = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
-
-    time_anchor: int
-    energy_costs: DetailedCostType | None
-    occupancy_costs: DetailedCostType | None
-    additional_services_costs: DetailedCostType | None
-    overstay_costs: DetailedCostType | None
-    tax_costs: list[DetailedTaxType]
-
-    def __init__(self, *, time_anchor: int, energy_costs: DetailedCostType | None = None, occupancy_costs: DetailedCostType | None = None, additional_services_costs: DetailedCostType | None = None, overstay_costs: DetailedCostType | None = None, tax_costs: list[DetailedTaxType] | None = None) -> None:
-        self.time_anchor = time_anchor
-        self.energy_costs = energy_costs
-        self.occupancy_costs = occupancy_costs
-        self.additional_services_costs = additional_services_costs
-        self.overstay_costs = overstay_costs
-        self.tax_costs = [] if tax_costs is None else tax_costs
-
-    def __repr__(self) -> str:
-        return f"ReceiptType(time_anchor={self.time_anchor!r}, energy_costs={self.energy_costs!r}, occupancy_costs={self.occupancy_costs!r}, additional_services_costs={self.additional_services_costs!r}, overstay_costs={self.overstay_costs!r}, tax_costs={self.tax_costs!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ReceiptType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.time_anchor, self.energy_costs, self.occupancy_costs, self.additional_services_costs, self.overstay_costs, self.tax_costs) == (other.time_anchor, other.energy_costs, other.occupancy_costs, other.additional_services_costs, other.overstay_costs, other.tax_costs)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RationalNumberType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}RationalNumberType."""
-
-    __slots__ = ('exponent', 'value')
-
-    exponent: int
-    value: int
-
-    def __init__(self, *, exponent: int, value: int) -> None:
-        self.exponent = exponent
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"RationalNumberType(exponent={self.exponent!r}, value={self.value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RationalNumberType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.exponent, self.value) == (other.exponent, other.value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DetailedCostType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DetailedCostType."""
-
-    __slots__ = ('amount', 'cost_per_unit')
-
-    amount: RationalNumberType
-    cost_per_unit: RationalNumberType
-
-    def __init__(self, *, amount: RationalNumberType, cost_per_unit: RationalNumberType) -> None:
-        self.amount = amount
-        self.cost_per_unit = cost_per_unit
-
-    def __repr__(self) -> str:
-        return f"DetailedCostType(amount={self.amount!r}, cost_per_unit={self.cost_per_unit!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DetailedCostType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.amount, self.cost_per_unit) == (other.amount, other.cost_per_unit)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DetailedTaxType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DetailedTaxType."""
-
-    __slots__ = ('tax_rule_id', 'amount')
-
-    tax_rule_id: int
-    amount: RationalNumberType
-
-    def __init__(self, *, tax_rule_id: int, amount: RationalNumberType) -> None:
-        self.tax_rule_id = tax_rule_id
-        self.amount = amount
-
-    def __repr__(self) -> str:
-        return f"DetailedTaxType(tax_rule_id={self.tax_rule_id!r}, amount={self.amount!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DetailedTaxType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.tax_rule_id, self.amount) == (other.tax_rule_id, other.amount)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ChargeLoopReqType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeLoopReqType."""
-
-    __slots__ = ('header', 'display_parameters', 'meter_info_requested')
-
-    header: MessageHeaderType
-    display_parameters: DisplayParametersType | None
-    meter_info_requested: bool
-
-    def __init__(self, *, header: MessageHeaderType, display_parameters: DisplayParametersType | None = None, meter_info_requested: bool) -> None:
-        self.header = header
-        self.display_parameters = display_parameters
-        self.meter_info_requested = meter_info_requested
-
-    def __repr__(self) -> str:
-        return f"ChargeLoopReqType(header={self.header!r}, display_parameters={self.display_parameters!r}, meter_info_requested={self.meter_info_requested!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChargeLoopReqType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header, self.display_parameters, self.meter_info_requested) == (other.header, other.display_parameters, other.meter_info_requested)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ChargeLoopResType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeLoopResType."""
-
-    __slots__ = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
-
-    header: MessageHeaderType
-    response_code: ResponseCodeType
-    evse_status: EVSEStatusType | None
-    meter_info: MeterInfoType | None
-    receipt: ReceiptType | None
-
-    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType, evse_status: EVSEStatusType | None = None, meter_info: MeterInfoType | None = None, receipt: ReceiptType | None = None) -> None:
-        self.header = header
-        self.response_code = response_code
-        self.evse_status = evse_status
-        self.meter_info = meter_info
-        self.receipt = receipt
-
-    def __repr__(self) -> str:
-        return f"ChargeLoopResType(header={self.header!r}, response_code={self.response_code!r}, evse_status={self.evse_status!r}, meter_info={self.meter_info!r}, receipt={self.receipt!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChargeLoopResType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header, self.response_code, self.evse_status, self.meter_info, self.receipt) == (other.header, other.response_code, other.evse_status, other.meter_info, other.receipt)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ChargeParameterDiscoveryReqType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeParameterDiscoveryReqType."""
-
-    __slots__ = ('header',)
-
-    header: MessageHeaderType
-
-    def __init__(self, *, header: MessageHeaderType) -> None:
-        self.header = header
-
-    def __repr__(self) -> str:
-        return f"ChargeParameterDiscoveryReqType(header={self.header!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChargeParameterDiscoveryReqType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header,) == (other.header,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ChargeParameterDiscoveryResType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeParameterDiscoveryResType."""
-
-    __slots__ = ('header', 'response_code')
-
-    header: MessageHeaderType
-    response_code: ResponseCodeType
-
-    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType) -> None:
-        self.header = header
-        self.response_code = response_code
-
-    def __repr__(self) -> str:
-        return f"ChargeParameterDiscoveryResType(header={self.header!r}, response_code={self.response_code!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChargeParameterDiscoveryResType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header, self.response_code) == (other.header, other.response_code)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class Dynamic_CLReqControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Dynamic_CLReqControlModeType."""
-
-    __slots__ = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
-
-    departure_time: int | None
-    ev_target_energy_request: RationalNumberType
-    ev_maximum_energy_request: RationalNumberType
-    ev_minimum_energy_request: RationalNumberType
-
-    def __init__(self, *, departure_time: int | None = None, ev_target_energy_request: RationalNumberType, ev_maximum_energy_request: RationalNumberType, ev_minimum_energy_request: RationalNumberType) -> None:
-        self.departure_time = departure_time
-        self.ev_target_energy_request = ev_target_energy_request
-        self.ev_maximum_energy_request = ev_maximum_energy_request
-        self.ev_minimum_energy_request = ev_minimum_energy_request
-
-    def __repr__(self) -> str:
-        return f"Dynamic_CLReqControlModeType(departure_time={self.departure_time!r}, ev_target_energy_request={self.ev_target_energy_request!r}, ev_maximum_energy_request={self.ev_maximum_energy_request!r}, ev_minimum_energy_request={self.ev_minimum_energy_request!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Dynamic_CLReqControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.departure_time, self.ev_target_energy_request, self.ev_maximum_energy_request, self.ev_minimum_energy_request) == (other.departure_time, other.ev_target_energy_request, other.ev_maximum_energy_request, other.ev_minimum_energy_request)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class Dynamic_CLResControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Dynamic_CLResControlModeType."""
-
-    __slots__ = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
-
-    departure_time: int | None
-    minimum_soc: int | None
-    target_soc: int | None
-    ack_max_delay: int | None
-
-    def __init__(self, *, departure_time: int | None = None, minimum_soc: int | None = None, target_soc: int | None = None, ack_max_delay: int | None = None) -> None:
-        self.departure_time = departure_time
-        self.minimum_soc = minimum_soc
-        self.target_soc = target_soc
-        self.ack_max_delay = ack_max_delay
-
-    def __repr__(self) -> str:
-        return f"Dynamic_CLResControlModeType(departure_time={self.departure_time!r}, minimum_soc={self.minimum_soc!r}, target_soc={self.target_soc!r}, ack_max_delay={self.ack_max_delay!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Dynamic_CLResControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.departure_time, self.minimum_soc, self.target_soc, self.ack_max_delay) == (other.departure_time, other.minimum_soc, other.target_soc, other.ack_max_delay)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ListOfRootCertificateIDsType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ListOfRootCertificateIDsType."""
-
-    __slots__ = ('root_certificate_id',)
-
-    root_certificate_id: list[X509IssuerSerialType]
-
-    def __init__(self, *, root_certificate_id: list[X509IssuerSerialType] | None = None) -> None:
-        self.root_certificate_id = [] if root_certificate_id is None else root_certificate_id
-
-    def __repr__(self) -> str:
-        return f"ListOfRootCertificateIDsType(root_certificate_id={self.root_certificate_id!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ListOfRootCertificateIDsType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.root_certificate_id,) == (other.root_certificate_id,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class Scheduled_CLReqControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Scheduled_CLReqControlModeType."""
-
-    __slots__ = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
-
-    ev_target_energy_request: RationalNumberType | None
-    ev_maximum_energy_request: RationalNumberType | None
-    ev_minimum_energy_request: RationalNumberType | None
-
-    def __init__(self, *, ev_target_energy_request: RationalNumberType | None = None, ev_maximum_energy_request: RationalNumberType | None = None, ev_minimum_energy_request: RationalNumberType | None = None) -> None:
-        self.ev_target_energy_request = ev_target_energy_request
-        self.ev_maximum_energy_request = ev_maximum_energy_request
-        self.ev_minimum_energy_request = ev_minimum_energy_request
-
-    def __repr__(self) -> str:
-        return f"Scheduled_CLReqControlModeType(ev_target_energy_request={self.ev_target_energy_request!r}, ev_maximum_energy_request={self.ev_maximum_energy_request!r}, ev_minimum_energy_request={self.ev_minimum_energy_request!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Scheduled_CLReqControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.ev_target_energy_request, self.ev_maximum_energy_request, self.ev_minimum_energy_request) == (other.ev_target_energy_request, other.ev_maximum_energy_request, other.ev_minimum_energy_request)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class Scheduled_CLResControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Scheduled_CLResControlModeType."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"Scheduled_CLResControlModeType()"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Scheduled_CLResControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return () == ()
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class V2GMessageType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GMessageType."""
-
-    __slots__ = ('header',)
-
-    header: MessageHeaderType
-
-    def __init__(self, *, header: MessageHeaderType) -> None:
-        self.header = header
-
-    def __repr__(self) -> str:
-        return f"V2GMessageType(header={self.header!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, V2GMessageType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header,) == (other.header,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class V2GRequestType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GRequestType."""
-
-    __slots__ = ('header',)
-
-    header: MessageHeaderType
-
-    def __init__(self, *, header: MessageHeaderType) -> None:
-        self.header = header
-
-    def __repr__(self) -> str:
-        return f"V2GRequestType(header={self.header!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, V2GRequestType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header,) == (other.header,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class V2GResponseType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GResponseType."""
-
-    __slots__ = ('header', 'response_code')
-
-    header: MessageHeaderType
-    response_code: ResponseCodeType
-
-    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType) -> None:
-        self.header = header
-        self.response_code = response_code
-
-    def __repr__(self) -> str:
-        return f"V2GResponseType(header={self.header!r}, response_code={self.response_code!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, V2GResponseType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header, self.response_code) == (other.header, other.response_code)
-
-
-def _s0(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'ID')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s1(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'base64Binary')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s2(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'anyURI')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s3(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'DigestValueType')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s4(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'string')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s5(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'CryptoBinary')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s6(w: Writer, v: Any) -> None:
- v = _ci(v, None, None, 'HMACOutputLengthType')
- w.integer(v)
-
-
-def _s7(w: Writer, v: Any) -> None:
- v = _ci(v, None, None, 'integer')
- w.integer(v)
-
-
-def _s8(w: Writer, v: Any) -> None:
- w.bits(1 if _cbool(v, 'boolean') else 0, 1)
-
-
-def _s9(w: Writer, v: Any) -> None:
- k = _I9.get(v)
- if k is None:
-  raise _err('responseCodeType', f"{v!r} is not an enumeration value")
- w.bits(k, 6)
-
-
-def _s10(w: Writer, v: Any) -> None:
- v = _ci(v, 1, 4294967295, 'numericIDType')
- w.uint(v)
-
-
-def _s11(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 100, 'percentValueType')
- w.bits(v, 7)
-
-
-def _s12(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 4294967295, 'unsignedInt')
- w.uint(v)
-
-
-def _s13(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 65535, 'unsignedShort')
- w.uint(v)
-
-
-def _s14(w: Writer, v: Any) -> None:
- k = _I14.get(v)
- if k is None:
-  raise _err('evseNotificationType', f"{v!r} is not an enumeration value")
- w.bits(k, 3)
-
-
-def _s15(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'sessionIDType')
- if w.validate:
-  _cl(len(v), 8, None, None, 'sessionIDType')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s16(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 18446744073709551615, 'unsignedLong')
- w.uint(v)
-
-
-def _s17(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'meterIDType')
- if w.validate:
-  _cl(len(v), None, None, 32, 'meterIDType')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s18(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'meterSignatureType')
- if w.validate:
-  _cl(len(v), None, None, 64, 'meterSignatureType')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s19(w: Writer, v: Any) -> None:
- v = _ci(v, -32768, 32767, 'short')
- w.integer(v)
-
-
-def _s20(w: Writer, v: Any) -> None:
- v = _ci(v, -128, 127, 'byte')
- w.bits(v - -128, 8)
-
-
-def _s21(w: Writer, v: Any) -> None:
- k = _I21.get(v)
- if k is None:
-  raise _err('processingType', f"{v!r} is not an enumeration value")
- w.bits(k, 2)
-
-
-def _s22(w: Writer, v: Any) -> None:
+def _s56(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'hexBinary')
  n = len(v)
@@ -2013,43 +775,7 @@ def _s22(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s23(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'descriptionType')
- if w.validate:
-  _cl(len(v), None, None, 160, 'descriptionType')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s24(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'identifierType')
- if w.validate:
-  _cl(len(v), None, None, 255, 'identifierType')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s25(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'nameType')
- if w.validate:
-  _cl(len(v), None, None, 80, 'nameType')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -2122,98 +848,16 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew0(w: Writer, v: Any) -> None:
+def _ew10(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s0(w, v)
+ _s10(w, v)
  w.bits(0, 1)
 
 
-def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew1(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s1(w, v)
- w.bits(0, 1)
-
-
-def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -2255,252 +899,6 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
    else:
     r.pos = p - 8
     f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew2(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s2(w, v)
- w.bits(0, 1)
-
-
-def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew3(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s3(w, v)
- w.bits(0, 1)
-
-
-def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew4(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s4(w, v)
- w.bits(0, 1)
-
-
-def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -2541,739 +939,7 @@ def _ew5(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew6(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s6(w, v)
- w.bits(0, 1)
-
-
-def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew7(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s7(w, v)
- w.bits(0, 1)
-
-
-def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = ((v >> (n - p)) & 1) == 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = ((v >> (n - p)) & 1) == 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew8(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s8(w, v)
- w.bits(0, 1)
-
-
-def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 6
-   f0 = _V9[((v >> (n - p)) & 63)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 6
-   f0 = _V9[((v >> (n - p)) & 63)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew9(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s9(w, v)
- w.bits(0, 1)
-
-
-def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew10(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s10(w, v)
- w.bits(0, 1)
-
-
-def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 7
-   f0 = ((v >> (n - p)) & 127)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 7
-   f0 = ((v >> (n - p)) & 127)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew11(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s11(w, v)
- w.bits(0, 1)
-
-
-def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew12(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s12(w, v)
- w.bits(0, 1)
-
-
-def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew13(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s13(w, v)
- w.bits(0, 1)
-
-
-def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V14[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V14[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew14(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s14(w, v)
- w.bits(0, 1)
-
-
-def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw56(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3346,830 +1012,16 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  return f0
 
 
-def _ew15(w: Writer, v: Any) -> None:
+def _ew56(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s15(w, v)
+ _s56(w, v)
  w.bits(0, 1)
 
 
-def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew16(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s16(w, v)
- w.bits(0, 1)
-
-
-def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew17(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s17(w, v)
- w.bits(0, 1)
-
-
-def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew18(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s18(w, v)
- w.bits(0, 1)
-
-
-def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew19(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s19(w, v)
- w.bits(0, 1)
-
-
-def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255) + -128
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255) + -128
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew20(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s20(w, v)
- w.bits(0, 1)
-
-
-def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V21[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V21[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew21(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s21(w, v)
- w.bits(0, 1)
-
-
-def _dw22(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew22(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s22(w, v)
- w.bits(0, 1)
-
-
-def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew23(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s23(w, v)
- w.bits(0, 1)
-
-
-def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew24(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s24(w, v)
- w.bits(0, 1)
-
-
-def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew25(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s25(w, v)
- w.bits(0, 1)
-
-
-def _d0(r: Reader) -> Any:
+def _d312(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -4183,7 +1035,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4200,7 +1052,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4215,12 +1067,12 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d12(r)
+   f1 = _d324(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f1 = _d10(r)
+   f1 = _d322(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 2:
@@ -4249,7 +1101,7 @@ def _d0(r: Reader) -> Any:
  return o
 
 
-def _e0(w: Writer, o: Any) -> None:
+def _e312(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.dc_cpd_req_energy_transfer_mode
  left: int = (f0 is not None) + (f1 is not None)
@@ -4262,7 +1114,7 @@ def _e0(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4273,13 +1125,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
+   raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN312, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4290,11 +1142,11 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
+   raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN312, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
-   m = _SUB0.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_ba31332f18.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('DC_ChargeParameterDiscoveryReqType', f"dc_cpd_req_energy_transfer_mode: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -4310,19 +1162,20 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
+   raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN312, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN0, (f0, f1,))
+   raise _stuck('DC_ChargeParameterDiscoveryReqType', _FN312, (f0, f1,))
  w.a = a
 
 
-_FN0 = ('header', 'dc_cpd_req_energy_transfer_mode')
+_FN312 = ('header', 'dc_cpd_req_energy_transfer_mode')
 
-def _d1(r: Reader) -> Any:
+
+def _d313(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -4337,7 +1190,7 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4354,7 +1207,7 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4371,10 +1224,10 @@ def _d1(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -4389,12 +1242,12 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f2 = _d13(r)
+   f2 = _d325(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f2 = _d11(r)
+   f2 = _d323(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -4424,7 +1277,7 @@ def _d1(r: Reader) -> Any:
  return o
 
 
-def _e1(w: Writer, o: Any) -> None:
+def _e313(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.dc_cpd_res_energy_transfer_mode
@@ -4438,7 +1291,7 @@ def _e1(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4449,13 +1302,13 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
+   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN313, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4466,17 +1319,17 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
+   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN313, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -4487,11 +1340,11 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
+   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN313, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
-   m = _SUB1.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_26cd64a98e.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('DC_ChargeParameterDiscoveryResType', f"dc_cpd_res_energy_transfer_mode: {type(v).__name__} is not allowed here")
    a = (a << 2) | m[0]
@@ -4507,19 +1360,20 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
+   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN313, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN1, (f0, f1, f2,))
+   raise _stuck('DC_ChargeParameterDiscoveryResType', _FN313, (f0, f1, f2,))
  w.a = a
 
 
-_FN1 = ('header', 'response_code', 'dc_cpd_res_energy_transfer_mode')
+_FN313 = ('header', 'response_code', 'dc_cpd_res_energy_transfer_mode')
 
-def _d2(r: Reader) -> Any:
+
+def _d314(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -4532,7 +1386,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4549,7 +1403,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4577,7 +1431,7 @@ def _d2(r: Reader) -> Any:
  return o
 
 
-def _e2(w: Writer, o: Any) -> None:
+def _e314(w: Writer, o: Any) -> None:
  f0 = o.header
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -4589,7 +1443,7 @@ def _e2(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4600,13 +1454,13 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_CableCheckReqType', _FN2, (f0,))
+   raise _stuck('DC_CableCheckReqType', _FN314, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4617,19 +1471,20 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CableCheckReqType', _FN2, (f0,))
+   raise _stuck('DC_CableCheckReqType', _FN314, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_CableCheckReqType', _FN2, (f0,))
+   raise _stuck('DC_CableCheckReqType', _FN314, (f0,))
  w.a = a
 
 
-_FN2 = ('header',)
+_FN314 = ('header',)
 
-def _d3(r: Reader) -> Any:
+
+def _d315(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -4644,7 +1499,7 @@ def _d3(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4661,7 +1516,7 @@ def _d3(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4678,10 +1533,10 @@ def _d3(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -4698,10 +1553,10 @@ def _d3(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V21[((x >> 1) & 3)]
+    f2 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw21(r)
+    f2 = _dw104(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -4731,7 +1586,7 @@ def _d3(r: Reader) -> Any:
  return o
 
 
-def _e3(w: Writer, o: Any) -> None:
+def _e315(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.evse_processing
@@ -4745,7 +1600,7 @@ def _e3(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4756,13 +1611,13 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
+   raise _stuck('DC_CableCheckResType', _FN315, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4773,17 +1628,17 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
+   raise _stuck('DC_CableCheckResType', _FN315, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -4794,17 +1649,17 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
+   raise _stuck('DC_CableCheckResType', _FN315, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I21.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -4815,19 +1670,20 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
+   raise _stuck('DC_CableCheckResType', _FN315, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_CableCheckResType', _FN3, (f0, f1, f2,))
+   raise _stuck('DC_CableCheckResType', _FN315, (f0, f1, f2,))
  w.a = a
 
 
-_FN3 = ('header', 'response_code', 'evse_processing')
+_FN315 = ('header', 'response_code', 'evse_processing')
 
-def _d4(r: Reader) -> Any:
+
+def _d316(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -4843,7 +1699,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4860,7 +1716,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -4877,10 +1733,10 @@ def _d4(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V21[((x >> 1) & 3)]
+    f1 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw21(r)
+    f1 = _dw104(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -4910,7 +1766,7 @@ def _d4(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -4940,7 +1796,7 @@ def _d4(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -4971,7 +1827,7 @@ def _d4(r: Reader) -> Any:
  return o
 
 
-def _e4(w: Writer, o: Any) -> None:
+def _e316(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.ev_processing
  f2 = o.ev_present_voltage
@@ -4986,7 +1842,7 @@ def _e4(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -4997,13 +1853,13 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
+   raise _stuck('DC_PreChargeReqType', _FN316, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -5014,17 +1870,17 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
+   raise _stuck('DC_PreChargeReqType', _FN316, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I21.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -5035,7 +1891,7 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
+   raise _stuck('DC_PreChargeReqType', _FN316, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -5056,15 +1912,15 @@ def _e4(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -5075,7 +1931,7 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
+   raise _stuck('DC_PreChargeReqType', _FN316, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -5096,15 +1952,15 @@ def _e4(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -5115,19 +1971,20 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
+   raise _stuck('DC_PreChargeReqType', _FN316, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_PreChargeReqType', _FN4, (f0, f1, f2, f3,))
+   raise _stuck('DC_PreChargeReqType', _FN316, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN4 = ('header', 'ev_processing', 'ev_present_voltage', 'ev_target_voltage')
+_FN316 = ('header', 'ev_processing', 'ev_present_voltage', 'ev_target_voltage')
 
-def _d5(r: Reader) -> Any:
+
+def _d317(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -5142,7 +1999,7 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5159,7 +2016,7 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5176,10 +2033,10 @@ def _d5(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -5209,7 +2066,7 @@ def _d5(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -5239,7 +2096,7 @@ def _d5(r: Reader) -> Any:
  return o
 
 
-def _e5(w: Writer, o: Any) -> None:
+def _e317(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.evse_present_voltage
@@ -5253,7 +2110,7 @@ def _e5(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -5264,13 +2121,13 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
+   raise _stuck('DC_PreChargeResType', _FN317, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -5281,17 +2138,17 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
+   raise _stuck('DC_PreChargeResType', _FN317, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -5302,7 +2159,7 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
+   raise _stuck('DC_PreChargeResType', _FN317, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -5323,15 +2180,15 @@ def _e5(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -5342,19 +2199,20 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
+   raise _stuck('DC_PreChargeResType', _FN317, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_PreChargeResType', _FN5, (f0, f1, f2,))
+   raise _stuck('DC_PreChargeResType', _FN317, (f0, f1, f2,))
  w.a = a
 
 
-_FN5 = ('header', 'response_code', 'evse_present_voltage')
+_FN317 = ('header', 'response_code', 'evse_present_voltage')
 
-def _d6(r: Reader) -> Any:
+
+def _d318(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -5371,7 +2229,7 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5388,7 +2246,7 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5403,7 +2261,7 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d47(r)
+   f1 = _d280(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -5413,7 +2271,7 @@ def _d6(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw8(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -5433,7 +2291,7 @@ def _d6(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw8(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -5463,7 +2321,7 @@ def _d6(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -5478,27 +2336,27 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f4 = _d20(r)
+   f4 = _d332(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    r.pos = p
-   f4 = _d16(r)
+   f4 = _d328(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
    r.pos = p
-   f4 = _d22(r)
+   f4 = _d218(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
    r.pos = p
-   f4 = _d18(r)
+   f4 = _d330(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 4:
    r.pos = p
-   f4 = _d14(r)
+   f4 = _d326(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 5:
@@ -5530,7 +2388,7 @@ def _d6(r: Reader) -> Any:
  return o
 
 
-def _e6(w: Writer, o: Any) -> None:
+def _e318(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.display_parameters
  f2 = o.meter_info_requested
@@ -5546,7 +2404,7 @@ def _e6(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -5557,13 +2415,13 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_ChargeLoopReqType', _FN318, (f0, f1, f2, f3, f4,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -5574,13 +2432,13 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_ChargeLoopReqType', _FN318, (f0, f1, f2, f3, f4,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
    w.a = a
-   _e47(w, v)
+   _e280(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -5594,7 +2452,7 @@ def _e6(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew8(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -5605,7 +2463,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_ChargeLoopReqType', _FN318, (f0, f1, f2, f3, f4,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -5616,7 +2474,7 @@ def _e6(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew8(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -5627,7 +2485,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_ChargeLoopReqType', _FN318, (f0, f1, f2, f3, f4,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -5648,15 +2506,15 @@ def _e6(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -5667,11 +2525,11 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_ChargeLoopReqType', _FN318, (f0, f1, f2, f3, f4,))
  if s == 5:
   if f4 is not None:
    v = f4
-   m = _SUB2.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_82e3f241c2.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('DC_ChargeLoopReqType', f"cl_req_control_mode: {type(v).__name__} is not allowed here")
    a = (a << 3) | m[0]
@@ -5687,19 +2545,20 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 5) | (5 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_ChargeLoopReqType', _FN318, (f0, f1, f2, f3, f4,))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopReqType', _FN6, (f0, f1, f2, f3, f4,))
+   raise _stuck('DC_ChargeLoopReqType', _FN318, (f0, f1, f2, f3, f4,))
  w.a = a
 
 
-_FN6 = ('header', 'display_parameters', 'meter_info_requested', 'ev_present_voltage', 'cl_req_control_mode')
+_FN318 = ('header', 'display_parameters', 'meter_info_requested', 'ev_present_voltage', 'cl_req_control_mode')
 
-def _d7(r: Reader) -> Any:
+
+def _d319(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -5722,7 +2581,7 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5739,7 +2598,7 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5756,10 +2615,10 @@ def _d7(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -5774,22 +2633,22 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f2 = _d48(r)
+   f2 = _d255(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f3 = _d49(r)
+   f3 = _d275(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
-   f4 = _d50(r)
+   f4 = _d276(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
    r.pos = p
-   f5 = _d51(r)
+   f5 = _d220(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 4:
@@ -5804,12 +2663,12 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f3 = _d49(r)
+   f3 = _d275(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   f4 = _d50(r)
+   f4 = _d276(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -5829,7 +2688,7 @@ def _d7(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
@@ -5844,7 +2703,7 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f4 = _d50(r)
+   f4 = _d276(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -5864,7 +2723,7 @@ def _d7(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -5894,7 +2753,7 @@ def _d7(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -5924,7 +2783,7 @@ def _d7(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -5944,7 +2803,7 @@ def _d7(r: Reader) -> Any:
     f7 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f7 = _dw8(r)
+    f7 = _dw26(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -5964,7 +2823,7 @@ def _d7(r: Reader) -> Any:
     f8 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f8 = _dw8(r)
+    f8 = _dw26(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -5984,7 +2843,7 @@ def _d7(r: Reader) -> Any:
     f9 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f9 = _dw8(r)
+    f9 = _dw26(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -5999,27 +2858,27 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f10 = _d21(r)
+   f10 = _d333(r)
    p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
-   f10 = _d17(r)
+   f10 = _d329(r)
    p = r.pos; v = r.v
    s = 12
   elif c == 2:
    r.pos = p
-   f10 = _d23(r)
+   f10 = _d219(r)
    p = r.pos; v = r.v
    s = 12
   elif c == 3:
    r.pos = p
-   f10 = _d19(r)
+   f10 = _d331(r)
    p = r.pos; v = r.v
    s = 12
   elif c == 4:
    r.pos = p
-   f10 = _d15(r)
+   f10 = _d327(r)
    p = r.pos; v = r.v
    s = 12
   elif c == 5:
@@ -6057,7 +2916,7 @@ def _d7(r: Reader) -> Any:
  return o
 
 
-def _e7(w: Writer, o: Any) -> None:
+def _e319(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.evse_status
@@ -6079,7 +2938,7 @@ def _e7(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6090,13 +2949,13 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6107,17 +2966,17 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -6128,13 +2987,13 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 3
    w.a = a
-   _e48(w, v)
+   _e255(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -6143,7 +3002,7 @@ def _e7(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 3) | 1
    w.a = a
-   _e49(w, v)
+   _e275(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -6152,7 +3011,7 @@ def _e7(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 2
    w.a = a
-   _e50(w, v)
+   _e276(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -6161,7 +3020,7 @@ def _e7(w: Writer, o: Any) -> None:
    v = f5
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -6172,13 +3031,13 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 2
    w.a = a
-   _e49(w, v)
+   _e275(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -6187,7 +3046,7 @@ def _e7(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 2) | 1
    w.a = a
-   _e50(w, v)
+   _e276(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -6211,15 +3070,15 @@ def _e7(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -6230,13 +3089,13 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 2
    w.a = a
-   _e50(w, v)
+   _e276(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -6260,15 +3119,15 @@ def _e7(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -6279,7 +3138,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -6300,15 +3159,15 @@ def _e7(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -6319,7 +3178,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -6340,15 +3199,15 @@ def _e7(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -6359,7 +3218,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -6370,7 +3229,7 @@ def _e7(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew8(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -6381,7 +3240,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -6392,7 +3251,7 @@ def _e7(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew8(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -6403,7 +3262,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -6414,7 +3273,7 @@ def _e7(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew8(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -6425,11 +3284,11 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 11:
   if f10 is not None:
    v = f10
-   m = _SUB3.get(v.qname if type(v) is _Named else type(v).__name__)
+   m = _SUB_e08c1cbc69.get(v.qname if type(v) is _Named else type(v).__name__)
    if m is None:
     raise _err('DC_ChargeLoopResType', f"cl_res_control_mode: {type(v).__name__} is not allowed here")
    a = (a << 3) | m[0]
@@ -6445,19 +3304,20 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 5) | (5 << 2)
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 12:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_ChargeLoopResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('DC_ChargeLoopResType', _FN319, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  w.a = a
 
 
-_FN7 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt', 'evse_present_current', 'evse_present_voltage', 'evse_power_limit_achieved', 'evse_current_limit_achieved', 'evse_voltage_limit_achieved', 'cl_res_control_mode')
+_FN319 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt', 'evse_present_current', 'evse_present_voltage', 'evse_power_limit_achieved', 'evse_current_limit_achieved', 'evse_voltage_limit_achieved', 'cl_res_control_mode')
 
-def _d8(r: Reader) -> Any:
+
+def _d320(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -6471,7 +3331,7 @@ def _d8(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6488,7 +3348,7 @@ def _d8(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6505,10 +3365,10 @@ def _d8(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V21[((x >> 1) & 3)]
+    f1 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw21(r)
+    f1 = _dw104(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -6537,7 +3397,7 @@ def _d8(r: Reader) -> Any:
  return o
 
 
-def _e8(w: Writer, o: Any) -> None:
+def _e320(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.ev_processing
  left: int = (f0 is not None) + (f1 is not None)
@@ -6550,7 +3410,7 @@ def _e8(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6561,13 +3421,13 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionReqType', _FN8, (f0, f1,))
+   raise _stuck('DC_WeldingDetectionReqType', _FN320, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6578,17 +3438,17 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionReqType', _FN8, (f0, f1,))
+   raise _stuck('DC_WeldingDetectionReqType', _FN320, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I21.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -6599,19 +3459,20 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionReqType', _FN8, (f0, f1,))
+   raise _stuck('DC_WeldingDetectionReqType', _FN320, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionReqType', _FN8, (f0, f1,))
+   raise _stuck('DC_WeldingDetectionReqType', _FN320, (f0, f1,))
  w.a = a
 
 
-_FN8 = ('header', 'ev_processing')
+_FN320 = ('header', 'ev_processing')
 
-def _d9(r: Reader) -> Any:
+
+def _d321(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -6626,7 +3487,7 @@ def _d9(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6643,7 +3504,7 @@ def _d9(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d46(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6660,10 +3521,10 @@ def _d9(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -6693,7 +3554,7 @@ def _d9(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -6723,7 +3584,7 @@ def _d9(r: Reader) -> Any:
  return o
 
 
-def _e9(w: Writer, o: Any) -> None:
+def _e321(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.evse_present_voltage
@@ -6737,7 +3598,7 @@ def _e9(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6748,13 +3609,13 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
+   raise _stuck('DC_WeldingDetectionResType', _FN321, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e46(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6765,17 +3626,17 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
+   raise _stuck('DC_WeldingDetectionResType', _FN321, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -6786,7 +3647,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
+   raise _stuck('DC_WeldingDetectionResType', _FN321, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -6807,15 +3668,15 @@ def _e9(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -6826,19 +3687,20 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
+   raise _stuck('DC_WeldingDetectionResType', _FN321, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_WeldingDetectionResType', _FN9, (f0, f1, f2,))
+   raise _stuck('DC_WeldingDetectionResType', _FN321, (f0, f1, f2,))
  w.a = a
 
 
-_FN9 = ('header', 'response_code', 'evse_present_voltage')
+_FN321 = ('header', 'response_code', 'evse_present_voltage')
 
-def _d10(r: Reader) -> Any:
+
+def _d322(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -6872,7 +3734,7 @@ def _d10(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d51(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6889,7 +3751,7 @@ def _d10(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d51(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6919,7 +3781,7 @@ def _d10(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -6949,7 +3811,7 @@ def _d10(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -6979,7 +3841,7 @@ def _d10(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -7009,7 +3871,7 @@ def _d10(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -7039,7 +3901,7 @@ def _d10(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -7059,7 +3921,7 @@ def _d10(r: Reader) -> Any:
     f6 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f6 = _dw11(r)
+    f6 = _dw106(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -7095,7 +3957,7 @@ def _d10(r: Reader) -> Any:
  return o
 
 
-def _e10(w: Writer, o: Any) -> None:
+def _e322(w: Writer, o: Any) -> None:
  f0 = o.ev_maximum_charge_power
  f1 = o.ev_minimum_charge_power
  f2 = o.ev_maximum_charge_current
@@ -7128,15 +3990,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -7147,13 +4009,13 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7164,7 +4026,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -7185,15 +4047,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -7204,7 +4066,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -7225,15 +4087,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -7244,7 +4106,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -7265,15 +4127,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -7284,7 +4146,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -7305,15 +4167,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -7324,7 +4186,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -7345,15 +4207,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -7364,7 +4226,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -7373,7 +4235,7 @@ def _e10(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -7382,19 +4244,20 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN10, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDReqEnergyTransferModeType', _FN322, (f0, f1, f2, f3, f4, f5, f6,))
  w.a = a
 
 
-_FN10 = ('ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_minimum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage', 'target_soc')
+_FN322 = ('ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_minimum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage', 'target_soc')
 
-def _d11(r: Reader) -> Any:
+
+def _d323(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7428,7 +4291,7 @@ def _d11(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d51(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7445,7 +4308,7 @@ def _d11(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d51(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7475,7 +4338,7 @@ def _d11(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -7505,7 +4368,7 @@ def _d11(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -7535,7 +4398,7 @@ def _d11(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -7565,7 +4428,7 @@ def _d11(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -7595,7 +4458,7 @@ def _d11(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -7625,7 +4488,7 @@ def _d11(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -7661,7 +4524,7 @@ def _d11(r: Reader) -> Any:
  return o
 
 
-def _e11(w: Writer, o: Any) -> None:
+def _e323(w: Writer, o: Any) -> None:
  f0 = o.evse_maximum_charge_power
  f1 = o.evse_minimum_charge_power
  f2 = o.evse_maximum_charge_current
@@ -7694,15 +4557,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -7713,13 +4576,13 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7730,7 +4593,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -7751,15 +4614,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -7770,7 +4633,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -7791,15 +4654,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -7810,7 +4673,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -7831,15 +4694,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -7850,7 +4713,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -7871,15 +4734,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -7890,7 +4753,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -7911,15 +4774,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -7930,7 +4793,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -7951,15 +4814,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -7968,19 +4831,20 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('DC_CPDResEnergyTransferModeType', _FN11, (f0, f1, f2, f3, f4, f5, f6,))
+   raise _stuck('DC_CPDResEnergyTransferModeType', _FN323, (f0, f1, f2, f3, f4, f5, f6,))
  w.a = a
 
 
-_FN11 = ('evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_minimum_charge_current', 'evse_maximum_voltage', 'evse_minimum_voltage', 'evse_power_ramp_limitation')
+_FN323 = ('evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_minimum_charge_current', 'evse_maximum_voltage', 'evse_minimum_voltage', 'evse_power_ramp_limitation')
 
-def _d12(r: Reader) -> Any:
+
+def _d324(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8018,7 +4882,7 @@ def _d12(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d51(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8035,7 +4899,7 @@ def _d12(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d51(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8065,7 +4929,7 @@ def _d12(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8095,7 +4959,7 @@ def _d12(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -8125,7 +4989,7 @@ def _d12(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -8155,7 +5019,7 @@ def _d12(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -8185,7 +5049,7 @@ def _d12(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -8205,7 +5069,7 @@ def _d12(r: Reader) -> Any:
     f6 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f6 = _dw11(r)
+    f6 = _dw106(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -8225,7 +5089,7 @@ def _d12(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -8255,7 +5119,7 @@ def _d12(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -8285,7 +5149,7 @@ def _d12(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -8315,7 +5179,7 @@ def _d12(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -8345,7 +5209,7 @@ def _d12(r: Reader) -> Any:
     f10 = z
    else:
     r.pos = p
-    f10 = _d51(r)
+    f10 = _d220(r)
     p = r.pos; v = r.v
    s = 12
   elif c == 1:
@@ -8383,7 +5247,7 @@ def _d12(r: Reader) -> Any:
  return o
 
 
-def _e12(w: Writer, o: Any) -> None:
+def _e324(w: Writer, o: Any) -> None:
  f0 = o.ev_maximum_charge_power
  f1 = o.ev_minimum_charge_power
  f2 = o.ev_maximum_charge_current
@@ -8420,15 +5284,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -8439,13 +5303,13 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -8456,7 +5320,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -8477,15 +5341,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8496,7 +5360,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -8517,15 +5381,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -8536,7 +5400,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -8557,15 +5421,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -8576,7 +5440,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -8597,15 +5461,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -8616,7 +5480,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -8637,15 +5501,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -8656,7 +5520,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -8665,7 +5529,7 @@ def _e12(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -8689,15 +5553,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -8708,7 +5572,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -8729,15 +5593,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -8748,7 +5612,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -8769,15 +5633,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -8788,7 +5652,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -8809,15 +5673,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -8828,7 +5692,7 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 11:
   if f10 is not None:
    v = f10
@@ -8849,15 +5713,15 @@ def _e12(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -8868,19 +5732,20 @@ def _e12(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 12:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN12, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDReqEnergyTransferModeType', _FN324, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  w.a = a
 
 
-_FN12 = ('ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_minimum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage', 'target_soc', 'ev_maximum_discharge_power', 'ev_minimum_discharge_power', 'ev_maximum_discharge_current', 'ev_minimum_discharge_current')
+_FN324 = ('ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_minimum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage', 'target_soc', 'ev_maximum_discharge_power', 'ev_minimum_discharge_power', 'ev_maximum_discharge_current', 'ev_minimum_discharge_current')
 
-def _d13(r: Reader) -> Any:
+
+def _d325(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8918,7 +5783,7 @@ def _d13(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d51(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8935,7 +5800,7 @@ def _d13(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d51(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8965,7 +5830,7 @@ def _d13(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8995,7 +5860,7 @@ def _d13(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -9025,7 +5890,7 @@ def _d13(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -9055,7 +5920,7 @@ def _d13(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -9085,7 +5950,7 @@ def _d13(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -9115,7 +5980,7 @@ def _d13(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -9135,7 +6000,7 @@ def _d13(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -9165,7 +6030,7 @@ def _d13(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -9195,7 +6060,7 @@ def _d13(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -9225,7 +6090,7 @@ def _d13(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -9255,7 +6120,7 @@ def _d13(r: Reader) -> Any:
     f10 = z
    else:
     r.pos = p
-    f10 = _d51(r)
+    f10 = _d220(r)
     p = r.pos; v = r.v
    s = 12
   elif c == 1:
@@ -9293,7 +6158,7 @@ def _d13(r: Reader) -> Any:
  return o
 
 
-def _e13(w: Writer, o: Any) -> None:
+def _e325(w: Writer, o: Any) -> None:
  f0 = o.evse_maximum_charge_power
  f1 = o.evse_minimum_charge_power
  f2 = o.evse_maximum_charge_current
@@ -9330,15 +6195,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -9349,13 +6214,13 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -9366,7 +6231,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -9387,15 +6252,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9406,7 +6271,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -9427,15 +6292,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9446,7 +6311,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -9467,15 +6332,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9486,7 +6351,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -9507,15 +6372,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -9526,7 +6391,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -9547,15 +6412,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -9566,7 +6431,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -9587,15 +6452,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -9619,15 +6484,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -9638,7 +6503,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -9659,15 +6524,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -9678,7 +6543,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -9699,15 +6564,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -9718,7 +6583,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -9739,15 +6604,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -9758,7 +6623,7 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 11:
   if f10 is not None:
    v = f10
@@ -9779,15 +6644,15 @@ def _e13(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -9798,19 +6663,20 @@ def _e13(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  if s == 12:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN13, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
+   raise _stuck('BPT_DC_CPDResEnergyTransferModeType', _FN325, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10,))
  w.a = a
 
 
-_FN13 = ('evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_minimum_charge_current', 'evse_maximum_voltage', 'evse_minimum_voltage', 'evse_power_ramp_limitation', 'evse_maximum_discharge_power', 'evse_minimum_discharge_power', 'evse_maximum_discharge_current', 'evse_minimum_discharge_current')
+_FN325 = ('evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_minimum_charge_current', 'evse_maximum_voltage', 'evse_minimum_voltage', 'evse_power_ramp_limitation', 'evse_maximum_discharge_power', 'evse_minimum_discharge_power', 'evse_maximum_discharge_current', 'evse_minimum_discharge_current')
 
-def _d14(r: Reader) -> Any:
+
+def _d326(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9847,7 +6713,7 @@ def _d14(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d51(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9867,7 +6733,7 @@ def _d14(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -9887,12 +6753,12 @@ def _d14(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
-   f3 = _d51(r)
+   f3 = _d220(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 4:
@@ -9909,22 +6775,22 @@ def _d14(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f0 = _d51(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d51(r)
+   f1 = _d220(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
-   f2 = _d51(r)
+   f2 = _d220(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
-   f3 = _d51(r)
+   f3 = _d220(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 4:
@@ -9954,7 +6820,7 @@ def _d14(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -9974,7 +6840,7 @@ def _d14(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 2:
@@ -9994,7 +6860,7 @@ def _d14(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
@@ -10024,7 +6890,7 @@ def _d14(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -10044,7 +6910,7 @@ def _d14(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -10074,7 +6940,7 @@ def _d14(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -10104,7 +6970,7 @@ def _d14(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -10134,7 +7000,7 @@ def _d14(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -10154,7 +7020,7 @@ def _d14(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -10174,17 +7040,17 @@ def _d14(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
    r.pos = p
-   f8 = _d51(r)
+   f8 = _d220(r)
    p = r.pos; v = r.v
    s = 10
   elif c == 4:
    r.pos = p
-   f9 = _d51(r)
+   f9 = _d220(r)
    p = r.pos; v = r.v
    s = 11
   elif c == 5:
@@ -10216,7 +7082,7 @@ def _d14(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -10236,7 +7102,7 @@ def _d14(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -10256,12 +7122,12 @@ def _d14(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 3:
    r.pos = p
-   f9 = _d51(r)
+   f9 = _d220(r)
    p = r.pos; v = r.v
    s = 11
   elif c == 4:
@@ -10293,7 +7159,7 @@ def _d14(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -10313,7 +7179,7 @@ def _d14(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -10333,7 +7199,7 @@ def _d14(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
@@ -10365,7 +7231,7 @@ def _d14(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -10385,7 +7251,7 @@ def _d14(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 2:
@@ -10417,7 +7283,7 @@ def _d14(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -10456,7 +7322,7 @@ def _d14(r: Reader) -> Any:
  return o
 
 
-def _e14(w: Writer, o: Any) -> None:
+def _e326(w: Writer, o: Any) -> None:
  f0 = o.ev_target_energy_request
  f1 = o.ev_maximum_energy_request
  f2 = o.ev_minimum_energy_request
@@ -10492,15 +7358,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -10524,15 +7390,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -10556,15 +7422,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -10573,7 +7439,7 @@ def _e14(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -10584,13 +7450,13 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 6) | (4 << 3)
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 5:
   if f0 is not None:
    v = f0
    a <<= 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -10599,7 +7465,7 @@ def _e14(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 3) | 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -10608,7 +7474,7 @@ def _e14(w: Writer, o: Any) -> None:
    v = f2
    a = (a << 3) | 2
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -10617,7 +7483,7 @@ def _e14(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -10628,7 +7494,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -10649,15 +7515,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -10681,15 +7547,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -10713,15 +7579,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -10732,7 +7598,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -10753,15 +7619,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -10785,15 +7651,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -10804,7 +7670,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 3:
   if f3 is not None:
    v = f3
@@ -10825,15 +7691,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -10844,7 +7710,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 4:
   if f4 is not None:
    v = f4
@@ -10865,15 +7731,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -10884,7 +7750,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -10905,15 +7771,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -10937,15 +7803,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -10969,15 +7835,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -10986,7 +7852,7 @@ def _e14(w: Writer, o: Any) -> None:
    v = f8
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f8 = None
@@ -10995,7 +7861,7 @@ def _e14(w: Writer, o: Any) -> None:
    v = f9
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f9 = None
@@ -11004,7 +7870,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | 5
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -11025,15 +7891,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -11057,15 +7923,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11089,15 +7955,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -11106,7 +7972,7 @@ def _e14(w: Writer, o: Any) -> None:
    v = f9
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f9 = None
@@ -11115,7 +7981,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -11136,15 +8002,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11168,15 +8034,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -11200,15 +8066,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -11217,7 +8083,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -11238,15 +8104,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -11270,15 +8136,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -11287,7 +8153,7 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -11308,15 +8174,15 @@ def _e14(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -11325,19 +8191,20 @@ def _e14(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  if s == 11:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN14, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
+   raise _stuck('Scheduled_DC_CLReqControlModeType', _FN326, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
  w.a = a
 
 
-_FN14 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_target_current', 'ev_target_voltage', 'ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage')
+_FN326 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_target_current', 'ev_target_voltage', 'ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage')
 
-def _d15(r: Reader) -> Any:
+
+def _d327(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -11368,7 +8235,7 @@ def _d15(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d51(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -11388,7 +8255,7 @@ def _d15(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -11408,12 +8275,12 @@ def _d15(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
-   f3 = _d51(r)
+   f3 = _d220(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 4:
@@ -11432,22 +8299,22 @@ def _d15(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f0 = _d51(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d51(r)
+   f1 = _d220(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
-   f2 = _d51(r)
+   f2 = _d220(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
-   f3 = _d51(r)
+   f3 = _d220(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 4:
@@ -11479,7 +8346,7 @@ def _d15(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -11499,7 +8366,7 @@ def _d15(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 2:
@@ -11519,7 +8386,7 @@ def _d15(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
@@ -11551,7 +8418,7 @@ def _d15(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -11571,7 +8438,7 @@ def _d15(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -11603,7 +8470,7 @@ def _d15(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -11636,7 +8503,7 @@ def _d15(r: Reader) -> Any:
  return o
 
 
-def _e15(w: Writer, o: Any) -> None:
+def _e327(w: Writer, o: Any) -> None:
  f0 = o.evse_maximum_charge_power
  f1 = o.evse_minimum_charge_power
  f2 = o.evse_maximum_charge_current
@@ -11666,15 +8533,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -11698,15 +8565,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -11730,15 +8597,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -11747,7 +8614,7 @@ def _e15(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -11756,13 +8623,13 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
+   raise _stuck('Scheduled_DC_CLResControlModeType', _FN327, (f0, f1, f2, f3,))
  if s == 5:
   if f0 is not None:
    v = f0
    a <<= 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -11771,7 +8638,7 @@ def _e15(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 3) | 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -11780,7 +8647,7 @@ def _e15(w: Writer, o: Any) -> None:
    v = f2
    a = (a << 3) | 2
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -11789,7 +8656,7 @@ def _e15(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -11798,7 +8665,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
+   raise _stuck('Scheduled_DC_CLResControlModeType', _FN327, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -11819,15 +8686,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -11851,15 +8718,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -11883,15 +8750,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -11900,7 +8767,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
+   raise _stuck('Scheduled_DC_CLResControlModeType', _FN327, (f0, f1, f2, f3,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -11921,15 +8788,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -11953,15 +8820,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -11970,7 +8837,7 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
+   raise _stuck('Scheduled_DC_CLResControlModeType', _FN327, (f0, f1, f2, f3,))
  if s == 3:
   if f3 is not None:
    v = f3
@@ -11991,15 +8858,15 @@ def _e15(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -12008,19 +8875,20 @@ def _e15(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
+   raise _stuck('Scheduled_DC_CLResControlModeType', _FN327, (f0, f1, f2, f3,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('Scheduled_DC_CLResControlModeType', _FN15, (f0, f1, f2, f3,))
+   raise _stuck('Scheduled_DC_CLResControlModeType', _FN327, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN15 = ('evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_maximum_voltage')
+_FN327 = ('evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_maximum_voltage')
 
-def _d16(r: Reader) -> Any:
+
+def _d328(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -12060,7 +8928,7 @@ def _d16(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d51(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -12080,7 +8948,7 @@ def _d16(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -12100,12 +8968,12 @@ def _d16(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
-   f3 = _d51(r)
+   f3 = _d220(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 4:
@@ -12122,22 +8990,22 @@ def _d16(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f0 = _d51(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d51(r)
+   f1 = _d220(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
-   f2 = _d51(r)
+   f2 = _d220(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
-   f3 = _d51(r)
+   f3 = _d220(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 4:
@@ -12167,7 +9035,7 @@ def _d16(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -12187,7 +9055,7 @@ def _d16(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 2:
@@ -12207,7 +9075,7 @@ def _d16(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
@@ -12237,7 +9105,7 @@ def _d16(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -12257,7 +9125,7 @@ def _d16(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -12287,7 +9155,7 @@ def _d16(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -12317,7 +9185,7 @@ def _d16(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -12347,7 +9215,7 @@ def _d16(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -12367,7 +9235,7 @@ def _d16(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -12387,32 +9255,32 @@ def _d16(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 3:
    r.pos = p
-   f8 = _d51(r)
+   f8 = _d220(r)
    p = r.pos; v = r.v
    s = 10
   elif c == 4:
    r.pos = p
-   f9 = _d51(r)
+   f9 = _d220(r)
    p = r.pos; v = r.v
    s = 11
   elif c == 5:
    r.pos = p
-   f10 = _d51(r)
+   f10 = _d220(r)
    p = r.pos; v = r.v
    s = 12
   elif c == 6:
    r.pos = p
-   f11 = _d51(r)
+   f11 = _d220(r)
    p = r.pos; v = r.v
    s = 13
   elif c == 7:
    r.pos = p
-   f12 = _d51(r)
+   f12 = _d220(r)
    p = r.pos; v = r.v
    s = 14
   elif c == 8:
@@ -12444,7 +9312,7 @@ def _d16(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -12464,7 +9332,7 @@ def _d16(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -12484,27 +9352,27 @@ def _d16(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 3:
    r.pos = p
-   f9 = _d51(r)
+   f9 = _d220(r)
    p = r.pos; v = r.v
    s = 11
   elif c == 4:
    r.pos = p
-   f10 = _d51(r)
+   f10 = _d220(r)
    p = r.pos; v = r.v
    s = 12
   elif c == 5:
    r.pos = p
-   f11 = _d51(r)
+   f11 = _d220(r)
    p = r.pos; v = r.v
    s = 13
   elif c == 6:
    r.pos = p
-   f12 = _d51(r)
+   f12 = _d220(r)
    p = r.pos; v = r.v
    s = 14
   elif c == 7:
@@ -12536,7 +9404,7 @@ def _d16(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -12556,7 +9424,7 @@ def _d16(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -12576,22 +9444,22 @@ def _d16(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 3:
    r.pos = p
-   f10 = _d51(r)
+   f10 = _d220(r)
    p = r.pos; v = r.v
    s = 12
   elif c == 4:
    r.pos = p
-   f11 = _d51(r)
+   f11 = _d220(r)
    p = r.pos; v = r.v
    s = 13
   elif c == 5:
    r.pos = p
-   f12 = _d51(r)
+   f12 = _d220(r)
    p = r.pos; v = r.v
    s = 14
   elif c == 6:
@@ -12623,7 +9491,7 @@ def _d16(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -12643,7 +9511,7 @@ def _d16(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 2:
@@ -12663,17 +9531,17 @@ def _d16(r: Reader) -> Any:
     f10 = z
    else:
     r.pos = p
-    f10 = _d51(r)
+    f10 = _d220(r)
     p = r.pos; v = r.v
    s = 12
   elif c == 3:
    r.pos = p
-   f11 = _d51(r)
+   f11 = _d220(r)
    p = r.pos; v = r.v
    s = 13
   elif c == 4:
    r.pos = p
-   f12 = _d51(r)
+   f12 = _d220(r)
    p = r.pos; v = r.v
    s = 14
   elif c == 5:
@@ -12705,7 +9573,7 @@ def _d16(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -12725,7 +9593,7 @@ def _d16(r: Reader) -> Any:
     f10 = z
    else:
     r.pos = p
-    f10 = _d51(r)
+    f10 = _d220(r)
     p = r.pos; v = r.v
    s = 12
   elif c == 2:
@@ -12745,12 +9613,12 @@ def _d16(r: Reader) -> Any:
     f11 = z
    else:
     r.pos = p
-    f11 = _d51(r)
+    f11 = _d220(r)
     p = r.pos; v = r.v
    s = 13
   elif c == 3:
    r.pos = p
-   f12 = _d51(r)
+   f12 = _d220(r)
    p = r.pos; v = r.v
    s = 14
   elif c == 4:
@@ -12782,7 +9650,7 @@ def _d16(r: Reader) -> Any:
     f10 = z
    else:
     r.pos = p
-    f10 = _d51(r)
+    f10 = _d220(r)
     p = r.pos; v = r.v
    s = 12
   elif c == 1:
@@ -12802,7 +9670,7 @@ def _d16(r: Reader) -> Any:
     f11 = z
    else:
     r.pos = p
-    f11 = _d51(r)
+    f11 = _d220(r)
     p = r.pos; v = r.v
    s = 13
   elif c == 2:
@@ -12822,7 +9690,7 @@ def _d16(r: Reader) -> Any:
     f12 = z
    else:
     r.pos = p
-    f12 = _d51(r)
+    f12 = _d220(r)
     p = r.pos; v = r.v
    s = 14
   elif c == 3:
@@ -12854,7 +9722,7 @@ def _d16(r: Reader) -> Any:
     f11 = z
    else:
     r.pos = p
-    f11 = _d51(r)
+    f11 = _d220(r)
     p = r.pos; v = r.v
    s = 13
   elif c == 1:
@@ -12874,7 +9742,7 @@ def _d16(r: Reader) -> Any:
     f12 = z
    else:
     r.pos = p
-    f12 = _d51(r)
+    f12 = _d220(r)
     p = r.pos; v = r.v
    s = 14
   elif c == 2:
@@ -12906,7 +9774,7 @@ def _d16(r: Reader) -> Any:
     f12 = z
    else:
     r.pos = p
-    f12 = _d51(r)
+    f12 = _d220(r)
     p = r.pos; v = r.v
    s = 14
   elif c == 1:
@@ -12948,7 +9816,7 @@ def _d16(r: Reader) -> Any:
  return o
 
 
-def _e16(w: Writer, o: Any) -> None:
+def _e328(w: Writer, o: Any) -> None:
  f0 = o.ev_target_energy_request
  f1 = o.ev_maximum_energy_request
  f2 = o.ev_minimum_energy_request
@@ -12987,15 +9855,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -13019,15 +9887,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -13051,15 +9919,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -13068,7 +9936,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -13079,13 +9947,13 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 6) | (4 << 3)
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 5:
   if f0 is not None:
    v = f0
    a <<= 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -13094,7 +9962,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 3) | 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -13103,7 +9971,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f2
    a = (a << 3) | 2
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -13112,7 +9980,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -13123,7 +9991,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -13144,15 +10012,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -13176,15 +10044,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -13208,15 +10076,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -13227,7 +10095,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -13248,15 +10116,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -13280,15 +10148,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -13299,7 +10167,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 3:
   if f3 is not None:
    v = f3
@@ -13320,15 +10188,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -13339,7 +10207,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 4:
   if f4 is not None:
    v = f4
@@ -13360,15 +10228,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -13379,7 +10247,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -13400,15 +10268,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -13432,15 +10300,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -13464,15 +10332,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -13481,7 +10349,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f8
    a = (a << 4) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f8 = None
@@ -13490,7 +10358,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f9
    a = (a << 4) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f9 = None
@@ -13499,7 +10367,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f10
    a = (a << 4) | 5
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f10 = None
@@ -13508,7 +10376,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f11
    a = (a << 4) | 6
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f11 = None
@@ -13517,7 +10385,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f12
    a = (a << 4) | 7
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f12 = None
@@ -13526,7 +10394,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 4) | 8
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -13547,15 +10415,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -13579,15 +10447,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -13611,15 +10479,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -13628,7 +10496,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f9
    a = (a << 4) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f9 = None
@@ -13637,7 +10505,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f10
    a = (a << 4) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f10 = None
@@ -13646,7 +10514,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f11
    a = (a << 4) | 5
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f11 = None
@@ -13655,7 +10523,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f12
    a = (a << 4) | 6
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f12 = None
@@ -13664,7 +10532,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 4) | 7
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -13685,15 +10553,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -13717,15 +10585,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -13749,15 +10617,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -13766,7 +10634,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f10
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f10 = None
@@ -13775,7 +10643,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f11
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f11 = None
@@ -13784,7 +10652,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f12
    a = (a << 3) | 5
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f12 = None
@@ -13793,7 +10661,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | 6
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -13814,15 +10682,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -13846,15 +10714,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -13878,15 +10746,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -13895,7 +10763,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f11
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f11 = None
@@ -13904,7 +10772,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f12
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f12 = None
@@ -13913,7 +10781,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | 5
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -13934,15 +10802,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -13966,15 +10834,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -13998,15 +10866,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f11 = None
@@ -14015,7 +10883,7 @@ def _e16(w: Writer, o: Any) -> None:
    v = f12
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f12 = None
@@ -14024,7 +10892,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 11:
   if f10 is not None:
    v = f10
@@ -14045,15 +10913,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -14077,15 +10945,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f11 = None
@@ -14109,15 +10977,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f12 = None
@@ -14126,7 +10994,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 12:
   if f11 is not None:
    v = f11
@@ -14147,15 +11015,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f11 = None
@@ -14179,15 +11047,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f12 = None
@@ -14196,7 +11064,7 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 13:
   if f12 is not None:
    v = f12
@@ -14217,15 +11085,15 @@ def _e16(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f12 = None
@@ -14234,19 +11102,20 @@ def _e16(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  if s == 14:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN16, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
+   raise _stuck('BPT_Scheduled_DC_CLReqControlModeType', _FN328, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12,))
  w.a = a
 
 
-_FN16 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_target_current', 'ev_target_voltage', 'ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage', 'ev_maximum_discharge_power', 'ev_minimum_discharge_power', 'ev_maximum_discharge_current')
+_FN328 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_target_current', 'ev_target_voltage', 'ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage', 'ev_maximum_discharge_power', 'ev_minimum_discharge_power', 'ev_maximum_discharge_current')
 
-def _d17(r: Reader) -> Any:
+
+def _d329(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -14281,7 +11150,7 @@ def _d17(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d51(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -14301,7 +11170,7 @@ def _d17(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -14321,32 +11190,32 @@ def _d17(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
-   f3 = _d51(r)
+   f3 = _d220(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
-   f5 = _d51(r)
+   f5 = _d220(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 6:
    r.pos = p
-   f6 = _d51(r)
+   f6 = _d220(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 7:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d220(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 8:
@@ -14365,42 +11234,42 @@ def _d17(r: Reader) -> Any:
   c = (v >> (n - p)) & 15
   if c == 0:
    r.pos = p
-   f0 = _d51(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d51(r)
+   f1 = _d220(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
    r.pos = p
-   f2 = _d51(r)
+   f2 = _d220(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 3:
    r.pos = p
-   f3 = _d51(r)
+   f3 = _d220(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 5:
    r.pos = p
-   f5 = _d51(r)
+   f5 = _d220(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 6:
    r.pos = p
-   f6 = _d51(r)
+   f6 = _d220(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 7:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d220(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 8:
@@ -14432,7 +11301,7 @@ def _d17(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -14452,7 +11321,7 @@ def _d17(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 2:
@@ -14472,27 +11341,27 @@ def _d17(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 3:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 4:
    r.pos = p
-   f5 = _d51(r)
+   f5 = _d220(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 5:
    r.pos = p
-   f6 = _d51(r)
+   f6 = _d220(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 6:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d220(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 7:
@@ -14524,7 +11393,7 @@ def _d17(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -14544,7 +11413,7 @@ def _d17(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -14564,22 +11433,22 @@ def _d17(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
    r.pos = p
-   f5 = _d51(r)
+   f5 = _d220(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 4:
    r.pos = p
-   f6 = _d51(r)
+   f6 = _d220(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 5:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d220(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 6:
@@ -14611,7 +11480,7 @@ def _d17(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -14631,7 +11500,7 @@ def _d17(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -14651,17 +11520,17 @@ def _d17(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 3:
    r.pos = p
-   f6 = _d51(r)
+   f6 = _d220(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 4:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d220(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 5:
@@ -14693,7 +11562,7 @@ def _d17(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -14713,7 +11582,7 @@ def _d17(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -14733,12 +11602,12 @@ def _d17(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d220(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 4:
@@ -14770,7 +11639,7 @@ def _d17(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -14790,7 +11659,7 @@ def _d17(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -14810,7 +11679,7 @@ def _d17(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 3:
@@ -14842,7 +11711,7 @@ def _d17(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -14862,7 +11731,7 @@ def _d17(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -14894,7 +11763,7 @@ def _d17(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -14931,7 +11800,7 @@ def _d17(r: Reader) -> Any:
  return o
 
 
-def _e17(w: Writer, o: Any) -> None:
+def _e329(w: Writer, o: Any) -> None:
  f0 = o.evse_maximum_charge_power
  f1 = o.evse_minimum_charge_power
  f2 = o.evse_maximum_charge_current
@@ -14965,15 +11834,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -14997,15 +11866,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -15029,15 +11898,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -15046,7 +11915,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 4) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -15055,7 +11924,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 4) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -15064,7 +11933,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f5
    a = (a << 4) | 5
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -15073,7 +11942,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 4) | 6
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -15082,7 +11951,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 4) | 7
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -15091,13 +11960,13 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 4) | 8
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 9:
   if f0 is not None:
    v = f0
    a <<= 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -15106,7 +11975,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 4) | 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -15115,7 +11984,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f2
    a = (a << 4) | 2
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -15124,7 +11993,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 4) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -15133,7 +12002,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 4) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -15142,7 +12011,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f5
    a = (a << 4) | 5
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -15151,7 +12020,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 4) | 6
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -15160,7 +12029,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 4) | 7
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -15169,7 +12038,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 4) | 8
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -15190,15 +12059,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -15222,15 +12091,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -15254,15 +12123,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -15271,7 +12140,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 4) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -15280,7 +12149,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f5
    a = (a << 4) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -15289,7 +12158,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 4) | 5
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -15298,7 +12167,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 4) | 6
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -15307,7 +12176,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 4) | 7
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -15328,15 +12197,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -15360,15 +12229,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -15392,15 +12261,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -15409,7 +12278,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f5
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -15418,7 +12287,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -15427,7 +12296,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 3) | 5
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -15436,7 +12305,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | 6
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 3:
   if f3 is not None:
    v = f3
@@ -15457,15 +12326,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -15489,15 +12358,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -15521,15 +12390,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -15538,7 +12407,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f6
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f6 = None
@@ -15547,7 +12416,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -15556,7 +12425,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | 5
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 4:
   if f4 is not None:
    v = f4
@@ -15577,15 +12446,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -15609,15 +12478,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -15641,15 +12510,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -15658,7 +12527,7 @@ def _e17(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -15667,7 +12536,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 5:
   if f5 is not None:
    v = f5
@@ -15688,15 +12557,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -15720,15 +12589,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -15752,15 +12621,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -15769,7 +12638,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 6:
   if f6 is not None:
    v = f6
@@ -15790,15 +12659,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -15822,15 +12691,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -15839,7 +12708,7 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 7:
   if f7 is not None:
    v = f7
@@ -15860,15 +12729,15 @@ def _e17(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -15877,19 +12746,20 @@ def _e17(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN17, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('BPT_Scheduled_DC_CLResControlModeType', _FN329, (f0, f1, f2, f3, f4, f5, f6, f7,))
  w.a = a
 
 
-_FN17 = ('evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_maximum_voltage', 'evse_maximum_discharge_power', 'evse_minimum_discharge_power', 'evse_maximum_discharge_current', 'evse_minimum_voltage')
+_FN329 = ('evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_maximum_voltage', 'evse_maximum_discharge_power', 'evse_minimum_discharge_power', 'evse_maximum_discharge_current', 'evse_minimum_voltage')
 
-def _d18(r: Reader) -> Any:
+
+def _d330(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -15912,7 +12782,7 @@ def _d18(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw12(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -15934,7 +12804,7 @@ def _d18(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -15954,7 +12824,7 @@ def _d18(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -15973,7 +12843,7 @@ def _d18(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw12(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -15995,12 +12865,12 @@ def _d18(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d51(r)
+   f1 = _d220(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -16030,7 +12900,7 @@ def _d18(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -16060,7 +12930,7 @@ def _d18(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -16090,7 +12960,7 @@ def _d18(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -16120,7 +12990,7 @@ def _d18(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -16150,7 +13020,7 @@ def _d18(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -16180,7 +13050,7 @@ def _d18(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -16210,7 +13080,7 @@ def _d18(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -16240,7 +13110,7 @@ def _d18(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -16276,7 +13146,7 @@ def _d18(r: Reader) -> Any:
  return o
 
 
-def _e18(w: Writer, o: Any) -> None:
+def _e330(w: Writer, o: Any) -> None:
  f0 = o.departure_time
  f1 = o.ev_target_energy_request
  f2 = o.ev_maximum_energy_request
@@ -16305,11 +13175,11 @@ def _e18(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew12(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew12(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -16333,15 +13203,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -16352,7 +13222,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 3:
   if f0 is not None:
    v = f0
@@ -16367,11 +13237,11 @@ def _e18(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew12(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew12(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -16380,7 +13250,7 @@ def _e18(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 2) | 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -16391,7 +13261,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -16412,15 +13282,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -16431,7 +13301,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -16452,15 +13322,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -16471,7 +13341,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -16492,15 +13362,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -16511,7 +13381,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -16532,15 +13402,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -16551,7 +13421,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -16572,15 +13442,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -16591,7 +13461,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -16612,15 +13482,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -16631,7 +13501,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -16652,15 +13522,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -16671,7 +13541,7 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -16692,15 +13562,15 @@ def _e18(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -16711,19 +13581,20 @@ def _e18(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  if s == 10:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN18, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
+   raise _stuck('Dynamic_DC_CLReqControlModeType', _FN330, (f0, f1, f2, f3, f4, f5, f6, f7, f8,))
  w.a = a
 
 
-_FN18 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage')
+_FN330 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage')
 
-def _d19(r: Reader) -> Any:
+
+def _d331(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -16745,7 +13616,7 @@ def _d19(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw12(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16767,7 +13638,7 @@ def _d19(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -16777,7 +13648,7 @@ def _d19(r: Reader) -> Any:
     f1 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f1 = _dw11(r)
+    f1 = _dw106(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -16787,14 +13658,14 @@ def _d19(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw11(r)
+    f2 = _dw106(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16812,12 +13683,12 @@ def _d19(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 5:
@@ -16836,7 +13707,7 @@ def _d19(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw12(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16858,7 +13729,7 @@ def _d19(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -16868,7 +13739,7 @@ def _d19(r: Reader) -> Any:
     f1 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f1 = _dw11(r)
+    f1 = _dw106(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -16878,14 +13749,14 @@ def _d19(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw11(r)
+    f2 = _dw106(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16903,12 +13774,12 @@ def _d19(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 5:
@@ -16928,7 +13799,7 @@ def _d19(r: Reader) -> Any:
     f1 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f1 = _dw11(r)
+    f1 = _dw106(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -16938,14 +13809,14 @@ def _d19(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw11(r)
+    f2 = _dw106(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -16963,12 +13834,12 @@ def _d19(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 4:
@@ -16988,14 +13859,14 @@ def _d19(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw11(r)
+    f2 = _dw106(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -17013,7 +13884,7 @@ def _d19(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -17033,7 +13904,7 @@ def _d19(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
@@ -17050,7 +13921,7 @@ def _d19(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -17068,7 +13939,7 @@ def _d19(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -17088,7 +13959,7 @@ def _d19(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -17118,7 +13989,7 @@ def _d19(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -17148,7 +14019,7 @@ def _d19(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -17178,7 +14049,7 @@ def _d19(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -17208,7 +14079,7 @@ def _d19(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -17243,7 +14114,7 @@ def _d19(r: Reader) -> Any:
  return o
 
 
-def _e19(w: Writer, o: Any) -> None:
+def _e331(w: Writer, o: Any) -> None:
  f0 = o.departure_time
  f1 = o.minimum_soc
  f2 = o.target_soc
@@ -17271,11 +14142,11 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew12(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew12(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -17287,7 +14158,7 @@ def _e19(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -17299,7 +14170,7 @@ def _e19(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -17315,11 +14186,11 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -17328,7 +14199,7 @@ def _e19(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -17339,7 +14210,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 6) | (5 << 3)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 6:
   if f0 is not None:
    v = f0
@@ -17354,11 +14225,11 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew12(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew12(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -17370,7 +14241,7 @@ def _e19(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -17382,7 +14253,7 @@ def _e19(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -17398,11 +14269,11 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -17411,7 +14282,7 @@ def _e19(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -17422,7 +14293,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 5) | (5 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -17431,7 +14302,7 @@ def _e19(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -17443,7 +14314,7 @@ def _e19(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -17459,11 +14330,11 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -17472,7 +14343,7 @@ def _e19(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -17483,7 +14354,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -17492,7 +14363,7 @@ def _e19(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -17508,11 +14379,11 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -17536,15 +14407,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -17555,7 +14426,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 3:
   if f3 is not None:
    v = f3
@@ -17568,11 +14439,11 @@ def _e19(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -17596,15 +14467,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -17615,7 +14486,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 4:
   if f4 is not None:
    v = f4
@@ -17636,15 +14507,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -17655,7 +14526,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 5:
   if f5 is not None:
    v = f5
@@ -17676,15 +14547,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -17695,7 +14566,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -17716,15 +14587,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -17735,7 +14606,7 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -17756,15 +14627,15 @@ def _e19(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -17775,19 +14646,20 @@ def _e19(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  if s == 9:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('Dynamic_DC_CLResControlModeType', _FN19, (f0, f1, f2, f3, f4, f5, f6, f7,))
+   raise _stuck('Dynamic_DC_CLResControlModeType', _FN331, (f0, f1, f2, f3, f4, f5, f6, f7,))
  w.a = a
 
 
-_FN19 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay', 'evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_maximum_voltage')
+_FN331 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay', 'evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_maximum_voltage')
 
-def _d20(r: Reader) -> Any:
+
+def _d332(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -17815,7 +14687,7 @@ def _d20(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw12(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -17837,7 +14709,7 @@ def _d20(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -17857,7 +14729,7 @@ def _d20(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -17876,7 +14748,7 @@ def _d20(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw12(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -17898,12 +14770,12 @@ def _d20(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d51(r)
+   f1 = _d220(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -17933,7 +14805,7 @@ def _d20(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d51(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -17963,7 +14835,7 @@ def _d20(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d51(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -17993,7 +14865,7 @@ def _d20(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d51(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -18023,7 +14895,7 @@ def _d20(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -18053,7 +14925,7 @@ def _d20(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -18083,7 +14955,7 @@ def _d20(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -18113,7 +14985,7 @@ def _d20(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -18143,7 +15015,7 @@ def _d20(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -18173,7 +15045,7 @@ def _d20(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -18203,7 +15075,7 @@ def _d20(r: Reader) -> Any:
     f10 = z
    else:
     r.pos = p
-    f10 = _d51(r)
+    f10 = _d220(r)
     p = r.pos; v = r.v
    s = 12
   elif c == 1:
@@ -18233,7 +15105,7 @@ def _d20(r: Reader) -> Any:
     f11 = z
    else:
     r.pos = p
-    f11 = _d51(r)
+    f11 = _d220(r)
     p = r.pos; v = r.v
    s = 13
   elif c == 1:
@@ -18263,7 +15135,7 @@ def _d20(r: Reader) -> Any:
     f12 = z
    else:
     r.pos = p
-    f12 = _d51(r)
+    f12 = _d220(r)
     p = r.pos; v = r.v
    s = 14
   elif c == 1:
@@ -18283,7 +15155,7 @@ def _d20(r: Reader) -> Any:
     f13 = z
    else:
     r.pos = p
-    f13 = _d51(r)
+    f13 = _d220(r)
     p = r.pos; v = r.v
    s = 15
   elif c == 2:
@@ -18315,7 +15187,7 @@ def _d20(r: Reader) -> Any:
     f13 = z
    else:
     r.pos = p
-    f13 = _d51(r)
+    f13 = _d220(r)
     p = r.pos; v = r.v
    s = 15
   elif c == 1:
@@ -18358,7 +15230,7 @@ def _d20(r: Reader) -> Any:
  return o
 
 
-def _e20(w: Writer, o: Any) -> None:
+def _e332(w: Writer, o: Any) -> None:
  f0 = o.departure_time
  f1 = o.ev_target_energy_request
  f2 = o.ev_maximum_energy_request
@@ -18392,11 +15264,11 @@ def _e20(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew12(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew12(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -18420,15 +15292,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18439,7 +15311,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 3:
   if f0 is not None:
    v = f0
@@ -18454,11 +15326,11 @@ def _e20(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew12(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew12(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -18467,7 +15339,7 @@ def _e20(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 2) | 1
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -18478,7 +15350,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -18499,15 +15371,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -18518,7 +15390,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -18539,15 +15411,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -18558,7 +15430,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -18579,15 +15451,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -18598,7 +15470,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -18619,15 +15491,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -18638,7 +15510,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -18659,15 +15531,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -18678,7 +15550,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -18699,15 +15571,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -18718,7 +15590,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -18739,15 +15611,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -18758,7 +15630,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -18779,15 +15651,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -18798,7 +15670,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -18819,15 +15691,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -18838,7 +15710,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 11:
   if f10 is not None:
    v = f10
@@ -18859,15 +15731,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -18878,7 +15750,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 12:
   if f11 is not None:
    v = f11
@@ -18899,15 +15771,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f11 = None
@@ -18918,7 +15790,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 13:
   if f12 is not None:
    v = f12
@@ -18939,15 +15811,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f12 = None
@@ -18971,15 +15843,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f13 = None
@@ -18988,7 +15860,7 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 14:
   if f13 is not None:
    v = f13
@@ -19009,15 +15881,15 @@ def _e20(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f13 = None
@@ -19026,19 +15898,20 @@ def _e20(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  if s == 15:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN20, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
+   raise _stuck('BPT_Dynamic_DC_CLReqControlModeType', _FN332, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13,))
  w.a = a
 
 
-_FN20 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage', 'ev_maximum_discharge_power', 'ev_minimum_discharge_power', 'ev_maximum_discharge_current', 'ev_maximum_v2xenergy_request', 'ev_minimum_v2xenergy_request')
+_FN332 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request', 'ev_maximum_charge_power', 'ev_minimum_charge_power', 'ev_maximum_charge_current', 'ev_maximum_voltage', 'ev_minimum_voltage', 'ev_maximum_discharge_power', 'ev_minimum_discharge_power', 'ev_maximum_discharge_current', 'ev_maximum_v2xenergy_request', 'ev_minimum_v2xenergy_request')
 
-def _d21(r: Reader) -> Any:
+
+def _d333(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -19064,7 +15937,7 @@ def _d21(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw12(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -19086,7 +15959,7 @@ def _d21(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19096,7 +15969,7 @@ def _d21(r: Reader) -> Any:
     f1 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f1 = _dw11(r)
+    f1 = _dw106(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -19106,14 +15979,14 @@ def _d21(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw11(r)
+    f2 = _dw106(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -19131,12 +16004,12 @@ def _d21(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 5:
@@ -19155,7 +16028,7 @@ def _d21(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw12(r)
+    f0 = _dw1(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -19177,7 +16050,7 @@ def _d21(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
+     f0 = _dw1(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -19187,7 +16060,7 @@ def _d21(r: Reader) -> Any:
     f1 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f1 = _dw11(r)
+    f1 = _dw106(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -19197,14 +16070,14 @@ def _d21(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw11(r)
+    f2 = _dw106(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -19222,12 +16095,12 @@ def _d21(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 5:
@@ -19247,7 +16120,7 @@ def _d21(r: Reader) -> Any:
     f1 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f1 = _dw11(r)
+    f1 = _dw106(r)
     p = r.pos; v = r.v
    s = 2
   elif c == 1:
@@ -19257,14 +16130,14 @@ def _d21(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw11(r)
+    f2 = _dw106(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -19282,12 +16155,12 @@ def _d21(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
    r.pos = p
-   f4 = _d51(r)
+   f4 = _d220(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 4:
@@ -19307,14 +16180,14 @@ def _d21(r: Reader) -> Any:
     f2 = ((x >> 1) & 127)
    else:
     r.pos = p - 9
-    f2 = _dw11(r)
+    f2 = _dw106(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -19332,7 +16205,7 @@ def _d21(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -19352,7 +16225,7 @@ def _d21(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 3:
@@ -19369,7 +16242,7 @@ def _d21(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -19387,7 +16260,7 @@ def _d21(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -19407,7 +16280,7 @@ def _d21(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -19437,7 +16310,7 @@ def _d21(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d51(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -19467,7 +16340,7 @@ def _d21(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d51(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -19497,7 +16370,7 @@ def _d21(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d51(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -19527,7 +16400,7 @@ def _d21(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d51(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -19557,7 +16430,7 @@ def _d21(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d51(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -19587,7 +16460,7 @@ def _d21(r: Reader) -> Any:
     f9 = z
    else:
     r.pos = p
-    f9 = _d51(r)
+    f9 = _d220(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -19617,7 +16490,7 @@ def _d21(r: Reader) -> Any:
     f10 = z
    else:
     r.pos = p
-    f10 = _d51(r)
+    f10 = _d220(r)
     p = r.pos; v = r.v
    s = 12
   elif c == 1:
@@ -19647,7 +16520,7 @@ def _d21(r: Reader) -> Any:
     f11 = z
    else:
     r.pos = p
-    f11 = _d51(r)
+    f11 = _d220(r)
     p = r.pos; v = r.v
    s = 13
   elif c == 1:
@@ -19686,7 +16559,7 @@ def _d21(r: Reader) -> Any:
  return o
 
 
-def _e21(w: Writer, o: Any) -> None:
+def _e333(w: Writer, o: Any) -> None:
  f0 = o.departure_time
  f1 = o.minimum_soc
  f2 = o.target_soc
@@ -19718,11 +16591,11 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew12(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew12(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -19734,7 +16607,7 @@ def _e21(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -19746,7 +16619,7 @@ def _e21(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -19762,11 +16635,11 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -19775,7 +16648,7 @@ def _e21(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -19786,7 +16659,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 6) | (5 << 3)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 6:
   if f0 is not None:
    v = f0
@@ -19801,11 +16674,11 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew12(w, v)
+     _ew1(w, v)
      a = w.a
    else:
     w.a = a
-    _ew12(w, v)
+    _ew1(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -19817,7 +16690,7 @@ def _e21(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -19829,7 +16702,7 @@ def _e21(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -19845,11 +16718,11 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -19858,7 +16731,7 @@ def _e21(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 4
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -19869,7 +16742,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 5) | (5 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -19878,7 +16751,7 @@ def _e21(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -19890,7 +16763,7 @@ def _e21(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -19906,11 +16779,11 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -19919,7 +16792,7 @@ def _e21(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 3
    w.a = a
-   _e51(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -19930,7 +16803,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -19939,7 +16812,7 @@ def _e21(w: Writer, o: Any) -> None:
     a = (a << 9) | ((v) << 1)
    else:
     w.a = a
-    _ew11(w, v)
+    _ew106(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -19955,11 +16828,11 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -19983,15 +16856,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -20002,7 +16875,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 3:
   if f3 is not None:
    v = f3
@@ -20015,11 +16888,11 @@ def _e21(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -20043,15 +16916,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -20062,7 +16935,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 4:
   if f4 is not None:
    v = f4
@@ -20083,15 +16956,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -20102,7 +16975,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 5:
   if f5 is not None:
    v = f5
@@ -20123,15 +16996,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -20142,7 +17015,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -20163,15 +17036,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -20182,7 +17055,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -20203,15 +17076,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -20222,7 +17095,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -20243,15 +17116,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -20262,7 +17135,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 10:
   if f9 is not None:
    v = f9
@@ -20283,15 +17156,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -20302,7 +17175,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 11:
   if f10 is not None:
    v = f10
@@ -20323,15 +17196,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -20342,7 +17215,7 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 12:
   if f11 is not None:
    v = f11
@@ -20363,15 +17236,15 @@ def _e21(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e51(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e51(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e51(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f11 = None
@@ -20382,20915 +17255,327 @@ def _e21(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  if s == 13:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN21, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
+   raise _stuck('BPT_Dynamic_DC_CLResControlModeType', _FN333, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11,))
  w.a = a
 
 
-_FN21 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay', 'evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_maximum_voltage', 'evse_maximum_discharge_power', 'evse_minimum_discharge_power', 'evse_maximum_discharge_current', 'evse_minimum_voltage')
+_FN333 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay', 'evse_maximum_charge_power', 'evse_minimum_charge_power', 'evse_maximum_charge_current', 'evse_maximum_voltage', 'evse_maximum_discharge_power', 'evse_minimum_discharge_power', 'evse_maximum_discharge_current', 'evse_minimum_voltage')
 
-def _d22(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 1)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(CLReqControlModeType)
- return o
 
+_SUB_ba31332f18: dict[Any, Any] = {('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDReqEnergyTransferMode'): (0, _e324), 'BPT_DC_CPDReqEnergyTransferModeType': (0, _e324), ('urn:iso:std:iso:15118:-20:DC', 'DC_CPDReqEnergyTransferMode'): (1, _e322), 'DC_CPDReqEnergyTransferModeType': (1, _e322)}
 
-def _e22(w: Writer, o: Any) -> None:
- left: int = 0
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('CLReqControlModeType', _FN22, ())
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('CLReqControlModeType', _FN22, ())
- w.a = a
 
+_SUB_26cd64a98e: dict[Any, Any] = {('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDResEnergyTransferMode'): (0, _e325), 'BPT_DC_CPDResEnergyTransferModeType': (0, _e325), ('urn:iso:std:iso:15118:-20:DC', 'DC_CPDResEnergyTransferMode'): (1, _e323), 'DC_CPDResEnergyTransferModeType': (1, _e323)}
 
-_FN22 = ()
 
-def _d23(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 1)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(CLResControlModeType)
- return o
+_SUB_82e3f241c2: dict[Any, Any] = {('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLReqControlMode'): (0, _e332), 'BPT_Dynamic_DC_CLReqControlModeType': (0, _e332), ('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLReqControlMode'): (1, _e328), 'BPT_Scheduled_DC_CLReqControlModeType': (1, _e328), ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'): (2, _e218), 'CLReqControlModeType': (2, _e218), ('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLReqControlMode'): (3, _e330), 'Dynamic_DC_CLReqControlModeType': (3, _e330), ('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLReqControlMode'): (4, _e326), 'Scheduled_DC_CLReqControlModeType': (4, _e326)}
 
 
-def _e23(w: Writer, o: Any) -> None:
- left: int = 0
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('CLResControlModeType', _FN23, ())
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('CLResControlModeType', _FN23, ())
- w.a = a
+_SUB_e08c1cbc69: dict[Any, Any] = {('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLResControlMode'): (0, _e333), 'BPT_Dynamic_DC_CLResControlModeType': (0, _e333), ('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLResControlMode'): (1, _e329), 'BPT_Scheduled_DC_CLResControlModeType': (1, _e329), ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'): (2, _e219), 'CLResControlModeType': (2, _e219), ('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLResControlMode'): (3, _e331), 'Dynamic_DC_CLResControlModeType': (3, _e331), ('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLResControlMode'): (4, _e327), 'Scheduled_DC_CLResControlModeType': (4, _e327)}
 
-
-_FN23 = ()
-
-def _d24(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d26(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d26(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d26(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f2 = _d25(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d33(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   e = _d39(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d39(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d39(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureType)
- o.id = f0
- o.signed_info = f1
- o.signature_value = f2
- o.key_info = f3
- o.object_ = f4
- return o
-
-
-def _e24(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.signed_info
- f2 = o.signature_value
- f3 = o.key_info
- f4 = o.object_
- i4 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing id or signed_info")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signed_info")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e26(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signed_info")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   w.a = a
-   _e25(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signature_value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e33(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif i4 < len(f4):
-   v = f4[i4]
-   a = (a << 2) | 1
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
- if s == 5:
-  if i4 < len(f4):
-   v = f4[i4]
-   a <<= 2
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
- while s == 6:
-  if i4 < len(f4):
-   v = f4[i4]
-   a <<= 2
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN24, (f0, f1, f2, f3, f4[i4:],))
- w.a = a
-
-
-_FN24 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
-
-def _d25(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = b""
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureValueType)
- o.id = f0
- o.value = f1
- return o
-
-
-def _e25(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.value
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 5) | (2 << 3)
-    s = -1
-   else:
-    a = (a << 2) | 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing id or value")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN25, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    a <<= 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing value")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN25, (f0, f1,))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 3) | (1 << 2)
-    s = -1
-   else:
-    a <<= 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN25, (f0, f1,))
- if s == 2:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN25, (f0, f1,))
- w.a = a
-
-
-_FN25 = ('id', 'value')
-
-def _d26(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d27(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d27(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d27(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f2 = _d28(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignedInfoType)
- o.id = f0
- o.canonicalization_method = f1
- o.signature_method = f2
- o.reference = f3
- return o
-
-
-def _e26(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.canonicalization_method
- f2 = o.signature_method
- f3 = o.reference
- i3 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method or id")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e27(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   w.a = a
-   _e28(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing signature_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
- if s == 4:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 1
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing reference")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
- if s == 5:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 2
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
- while s == 6:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 2
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN26, (f0, f1, f2, f3[i3:],))
- w.a = a
-
-
-_FN26 = ('id', 'canonicalization_method', 'signature_method', 'reference')
-
-def _d27(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 2)) & 3 == 1:
-   r.pos = p + 2
-   o = _new(CanonicalizationMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(CanonicalizationMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e27(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 2) | 1
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K27.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN27, f)
- if s == 1:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN27, f)
- while s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN27, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN27, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('CanonicalizationMethodType', _FN27, it[q][0])
-
-
-_FN27 = ('algorithm', 'content')
-_K27: dict[str, int] = {}
-
-def _d28(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 3)) & 7 == 2:
-   r.pos = p + 3
-   o = _new(SignatureMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    e = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw6(r, 1, e)
-     p = r.pos; v = r.v
-   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    e = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw6(r, 1, e)
-     p = r.pos; v = r.v
-   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e28(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 3) | 2
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K28.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN28, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew6(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN28, f)
- while s == 2:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew6(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN28, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN28, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN28, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SignatureMethodType', _FN28, it[q][0])
-
-
-_FN28 = ('algorithm', 'content')
-_K28: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
-
-def _d29(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f3 = _d30(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   f4 = _d32(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 0, 0, 3, 0, 6)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   f3 = _d30(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   f4 = _d32(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 0, 2, 1, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f3 = _d30(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   r.pos = p
-   f4 = _d32(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 0, 1, 2, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d30(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f4 = _d32(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 3, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d30(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f4 = _d32(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f4 = _d32(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw3(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw3(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ReferenceType)
- o.id = f0
- o.type_ = f1
- o.uri = f2
- o.transforms = f3
- o.digest_method = f4
- o.digest_value = f5
- return o
-
-
-def _e29(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.type_
- f2 = o.uri
- f3 = o.transforms
- f4 = o.digest_method
- f5 = o.digest_value
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 3
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   a = (a << 3) | 1
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   a = (a << 3) | 2
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 3
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 4
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
-   a = (a << 6) | (5 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
- if s == 1:
-  if f1 is not None:
-   a <<= 3
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   a = (a << 3) | 1
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 2
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 3
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
-   a = (a << 6) | (4 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
- if s == 2:
-  if f2 is not None:
-   a <<= 2
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 2
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms or uri")
-   a = (a << 5) | (3 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
- if s == 3:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
- if s == 6:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
- if s == 4:
-  if f4 is not None:
-   v = f4
-   a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
- if s == 5:
-  if f5 is not None:
-   v = f5
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew3(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
- if s == 7:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN29, (f0, f1, f2, f3, f4, f5,))
- w.a = a
-
-
-_FN29 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
-
-def _d30(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d31(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d31(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d31(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d31(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(TransformsType)
- o.transform = f0
- return o
-
-
-def _e30(w: Writer, o: Any) -> None:
- f0 = o.transform
- i0 = 0
- left: int = len(f0)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e31(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('TransformsType', "missing transform")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN30, (f0[i0:],))
- if s == 2:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e31(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('TransformsType', "missing transform")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN30, (f0[i0:],))
- if s == 1:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e31(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN30, (f0[i0:],))
- while s == 3:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e31(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN30, (f0[i0:],))
- w.a = a
-
-
-_FN30 = ('transform',)
-
-def _d31(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 3)) & 7 == 2:
-   r.pos = p + 3
-   o = _new(TransformType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s >= 0:
-  while s == 0:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 0, 0, 1, 0, 2)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 1, 1, 0, 1, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 4
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(TransformType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e31(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 3) | 2
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K31.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 0:
-    a <<= 1
-    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-     w.a = a
-     _s2(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN31, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN31, f)
-  while s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN31, f)
-  while s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 3
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN31, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN31, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('TransformType', _FN31, it[q][0])
-
-
-_FN31 = ('algorithm', 'content')
-_K31: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
-
-def _d32(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 2)) & 3 == 1:
-   r.pos = p + 2
-   o = _new(DigestMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DigestMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e32(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 2) | 1
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K32.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN32, f)
- if s == 1:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN32, f)
- while s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN32, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN32, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('DigestMethodType', _FN32, it[q][0])
-
-
-_FN32 = ('algorithm', 'content')
-_K32: dict[str, int] = {}
-
-def _d33(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 2:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 3:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 4:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 6:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 7:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 8:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 0, 0, 1, 0, 10)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 8:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 9:
-    r.pos = p
-    s = _dv(r, 1, 0, 0, 1, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 10:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 8:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 9:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 10, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 9:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 9, 9)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 8:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 8
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 8, 8)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 7:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 7
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 7, 7)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 6:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 6, 6)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 5
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 4
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 11:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 11
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 11, 11)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 12:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 12
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 12, 12)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 13:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 13, 13)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 14:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 14
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 14, 14)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 15:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 15
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 15, 15)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 16:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 16
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 16, 16)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 17:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 17
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 17, 17)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 18:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d34(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d36(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d37(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d38(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 18, 18)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(KeyInfoType)
- o.id = f0
- o.content = f1
- return o
-
-
-def _e33(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.id
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K33.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 0:
-    a <<= 4
-    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-     w.a = a
-     _s0(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == 1000:
-    a = (a << 4) | 1
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 2
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 4
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 5
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 6
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 7
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 7) | (10 << 3)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 8
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 7) | (9 << 3)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 10:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 8
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 6) | (9 << 2)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 9:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 9
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 8:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 8
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 7:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 7
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 6:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 6
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 5
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 3
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 11:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 11
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 12:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 12
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 13:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 13
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 14:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 14
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 15:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 15
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 16:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 16
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 17:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 17
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
-  while s == 18:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e34(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e36(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e37(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e38(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 18
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN33, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('KeyInfoType', _FN33, it[q][0])
-
-
-_FN33 = ('id', 'content')
-_K33: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
-
-def _d34(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   e = _d43(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d44(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   e = _d43(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d44(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(KeyValueType)
- o.content = f0
- return o
-
-
-def _e34(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K34.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   w.a = a
-   _e43(w, v)
-   a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 3) | 1
-   w.a = a
-   _e44(w, v)
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -2:
-   raise _err('KeyValueType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 6) | (4 << 3)
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN34, f)
- while s == 4:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   w.a = a
-   _e43(w, v)
-   a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 3) | 1
-   w.a = a
-   _e44(w, v)
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -2:
-   raise _err('KeyValueType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 5) | (4 << 2)
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN34, f)
- while s == 3:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN34, f)
- while s == 2:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN34, f)
- while s == 1:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN34, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('KeyValueType', _FN34, it[q][0])
-
-
-_FN34 = ('content',)
-_K34: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
-
-def _d35(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f2 = _d30(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 1, 2, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   f2 = _d30(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 1, 1, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d30(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 2, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d30(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RetrievalMethodType)
- o.type_ = f0
- o.uri = f1
- o.transforms = f2
- return o
-
-
-def _e35(w: Writer, o: Any) -> None:
- f0 = o.type_
- f1 = o.uri
- f2 = o.transforms
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 3
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   a = (a << 3) | 1
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   a <<= 2
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
- if s == 4:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e30(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN35, (f0, f1, f2,))
- w.a = a
-
-
-_FN35 = ('type_', 'uri', 'transforms')
-
-def _d36(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 2
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 3
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 4
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 6:
-    r.pos = p
-    s = _dv(r, 0, 0, 0, 0, 7)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 7:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 2
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 3
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 4
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 6:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 7, 7)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 6:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 6, 6)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 1, 1)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 8:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 8, 8)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 9:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 9, 9)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 10:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 10, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 11:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 11, 11)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 12:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 12, 12)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 13:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d45(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 13, 13)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(X509DataType)
- o.content = f0
- return o
-
-
-def _e36(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K36.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 1
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 3
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 5
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 6) | (6 << 3)
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  if s == 7:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 1
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 3
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 5
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 5) | (6 << 2)
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  if s == 6:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  if s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  if s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  if s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  if s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  while s == 8:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  while s == 9:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  while s == 10:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  while s == 11:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  while s == 12:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
-  while s == 13:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e45(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN36, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('X509DataType', _FN36, it[q][0])
-
-
-_FN36 = ('content',)
-_K36: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
-
-def _d37(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(PGPDataType)
- o.content = f0
- return o
-
-
-def _e37(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K37.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN37, f)
- if s == 3:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN37, f)
- if s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN37, f)
- while s == 6:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN37, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1001:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 4
-  elif f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN37, f)
- if s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN37, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN37, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('PGPDataType', _FN37, it[q][0])
-
-
-_FN37 = ('content',)
-_K37: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
-
-def _d38(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 0, 0, 0, 0, 2)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 1, 1)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    s = -1
-   elif c == 2:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 5
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    s = -1
-   elif c == 2:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(SPKIDataType)
- o.content = f0
- return o
-
-
-def _e38(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K38.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN38, f)
-  if s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 3) | (1 << 2)
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN38, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('SPKIDataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 2) | 2
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN38, f)
-  if s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 2) | 1
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN38, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('SPKIDataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 2) | 2
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN38, f)
-  if s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 2) | 1
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN38, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SPKIDataType', _FN38, it[q][0])
-
-
-_FN38 = ('content',)
-_K38: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
-
-def _d39(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = []
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 0, 1, 3, 0, 5)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 1, 1, 2, 1, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 1, 1, 2, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 3, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ObjectType)
- o.encoding = f0
- o.id = f1
- o.mime_type = f2
- o.content = f3
- return o
-
-
-def _e39(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.encoding
- if v is not None:
-  it.append((0, v))
- v = o.id
- if v is not None:
-  it.append((1, v))
- v = o.mime_type
- if v is not None:
-  it.append((2, v))
- for nm, v in o.content:
-  it.append((_K39.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1:
-   a = (a << 3) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == 2:
-   a = (a << 3) | 2
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 5
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN39, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == 2:
-   a = (a << 3) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 4
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN39, f)
- if s == 2:
-  f, v = it[q]
-  if f == 2:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN39, f)
- if s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN39, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN39, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN39, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('ObjectType', _FN39, it[q][0])
-
-
-_FN39 = ('encoding', 'id', 'mime_type', 'content')
-_K39: dict[str, int] = {}
-
-def _d40(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ManifestType)
- o.id = f0
- o.reference = f1
- return o
-
-
-def _e40(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.reference
- i1 = 0
- left: int = (f0 is not None) + len(f1)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif i1 < len(f1):
-   v = f1[i1]
-   a = (a << 2) | 1
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing id or reference")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN40, (f0, f1[i1:],))
- if s == 1:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing reference")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN40, (f0, f1[i1:],))
- if s == 3:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing reference")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN40, (f0, f1[i1:],))
- if s == 2:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN40, (f0, f1[i1:],))
- while s == 4:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN40, (f0, f1[i1:],))
- w.a = a
-
-
-_FN40 = ('id', 'reference')
-
-def _d41(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d42(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d42(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d42(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d42(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d42(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignaturePropertiesType)
- o.id = f0
- o.signature_property = f1
- return o
-
-
-def _e41(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.signature_property
- i1 = 0
- left: int = (f0 is not None) + len(f1)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif i1 < len(f1):
-   v = f1[i1]
-   a = (a << 2) | 1
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing id or signature_property")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN41, (f0, f1[i1:],))
- if s == 1:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing signature_property")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN41, (f0, f1[i1:],))
- if s == 3:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing signature_property")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN41, (f0, f1[i1:],))
- if s == 2:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN41, (f0, f1[i1:],))
- while s == 4:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN41, (f0, f1[i1:],))
- w.a = a
-
-
-_FN41 = ('id', 'signature_property')
-
-def _d42(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 2, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 1, 1, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 2, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignaturePropertyType)
- o.id = f0
- o.target = f1
- o.content = f2
- return o
-
-
-def _e42(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.id
- if v is not None:
-  it.append((0, v))
- v = o.target
- if v is not None:
-  it.append((1, v))
- for nm, v in o.content:
-  it.append((_K42.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 2
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1:
-   a = (a << 2) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN42, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN42, f)
- if s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN42, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN42, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN42, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN42, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SignaturePropertyType', _FN42, it[q][0])
-
-
-_FN42 = ('id', 'target', 'content')
-_K42: dict[str, int] = {}
-
-def _d43(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- f6: Any = None
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f1 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw5(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f4 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw5(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw5(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw5(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f6 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw5(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DSAKeyValueType)
- o.p = f0
- o.q = f1
- o.g = f2
- o.y = f3
- o.j = f4
- o.seed = f5
- o.pgen_counter = f6
- return o
-
-
-def _e43(w: Writer, o: Any) -> None:
- f0 = o.p
- f1 = o.q
- f2 = o.g
- f3 = o.y
- f4 = o.j
- f5 = o.seed
- f6 = o.pgen_counter
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or p or y")
-   a = (a << 5) | (3 << 3)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 4:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or p or y")
-   a = (a << 4) | (3 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing q")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 5:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or y")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 2:
-  if f3 is not None:
-   v = f3
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing y")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 3:
-  if f4 is not None:
-   v = f4
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 6:
-  if f5 is not None:
-   v = f5
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 7:
-  if f6 is not None:
-   v = f6
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing pgen_counter")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 8:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN43, (f0, f1, f2, f3, f4, f5, f6,))
- w.a = a
-
-
-_FN43 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
-
-def _d44(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f1 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw5(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RSAKeyValueType)
- o.modulus = f0
- o.exponent = f1
- return o
-
-
-def _e44(w: Writer, o: Any) -> None:
- f0 = o.modulus
- f1 = o.exponent
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing modulus")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN44, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing modulus")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN44, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing exponent")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN44, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN44, (f0, f1,))
- w.a = a
-
-
-_FN44 = ('modulus', 'exponent')
-
-def _d45(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw4(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw4(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw4(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw4(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw7(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f1 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw7(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(X509IssuerSerialType)
- o.x509_issuer_name = f0
- o.x509_serial_number = f1
- return o
-
-
-def _e45(w: Writer, o: Any) -> None:
- f0 = o.x509_issuer_name
- f1 = o.x509_serial_number
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew4(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN45, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew4(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN45, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew7(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew7(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_serial_number")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN45, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN45, (f0, f1,))
- w.a = a
-
-
-_FN45 = ('x509_issuer_name', 'x509_serial_number')
-
-def _d46(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw15(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw15(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw15(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw15(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f1 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw16(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d24(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(MessageHeaderType)
- o.session_id = f0
- o.time_stamp = f1
- o.signature = f2
- return o
-
-
-def _e46(w: Writer, o: Any) -> None:
- f0 = o.session_id
- f1 = o.time_stamp
- f2 = o.signature
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew15(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('MessageHeaderType', "missing session_id")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew15(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('MessageHeaderType', "missing session_id")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('MessageHeaderType', "missing time_stamp")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e24(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
- if s == 4:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN46, (f0, f1, f2,))
- w.a = a
-
-
-_FN46 = ('session_id', 'time_stamp', 'signature')
-
-def _d47(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- f6: Any = None
- f7: Any = None
- f8: Any = None
- f9: Any = None
- s = 0
- if n - p >= 52:
-  x = (v >> (n - p - 52)) & 4503599627370495
-  if x & 4363944602910465 == 0:
-   p += 52
-   f0 = ((x >> 40) & 127)
-   f1 = ((x >> 27) & 127)
-   f2 = ((x >> 14) & 127)
-   f3 = ((x >> 1) & 127)
-   s = 4
- while s == 0:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f0 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f0 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 6:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 7:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 8:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 9:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 10:
-   s = -1
-  elif c == 11:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 11)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 11:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f0 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f0 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 6:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 7:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 8:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 9:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 10:
-   s = -1
-  elif c == 11:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 11, 11)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 5:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 6:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 7:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 8:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 9:
-   s = -1
-  elif c == 10:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 5:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 6:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 7:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 8:
-   s = -1
-  elif c == 9:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 4:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 5:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 6:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 7:
-   s = -1
-  elif c == 8:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 3:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 4:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 5:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 6:
-   s = -1
-  elif c == 7:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 2:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 3:
-   r.pos = p
-   f8 = _d51(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 4:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 5:
-   s = -1
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 2:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
-   s = 9
-  elif c == 3:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 1:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
-   s = 9
-  elif c == 2:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d51(r)
-    p = r.pos; v = r.v
-   s = 9
-  elif c == 1:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 9:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 9, 9)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 10:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 10, 10)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DisplayParametersType)
- o.present_soc = f0
- o.minimum_soc = f1
- o.target_soc = f2
- o.maximum_soc = f3
- o.remaining_time_to_minimum_soc = f4
- o.remaining_time_to_target_soc = f5
- o.remaining_time_to_maximum_soc = f6
- o.charging_complete = f7
- o.battery_energy_capacity = f8
- o.inlet_hot = f9
- return o
-
-
-def _e47(w: Writer, o: Any) -> None:
- f0 = o.present_soc
- f1 = o.minimum_soc
- f2 = o.target_soc
- f3 = o.maximum_soc
- f4 = o.remaining_time_to_minimum_soc
- f5 = o.remaining_time_to_target_soc
- f6 = o.remaining_time_to_maximum_soc
- f7 = o.charging_complete
- f8 = o.battery_energy_capacity
- f9 = o.inlet_hot
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if type(f0) is int and 0 <= f0 <= 100 and type(f1) is int and 0 <= f1 <= 100 and type(f2) is int and 0 <= f2 <= 100 and type(f3) is int and 0 <= f3 <= 100:
-  a = (a << 52) | (f0 << 40) | (f1 << 27) | (f2 << 14) | (f3 << 1)
-  f0 = None
-  f1 = None
-  f2 = None
-  f3 = None
-  left -= 4
-  s = 4
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 4
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 5
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 6
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 7
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 8
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 9
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 10
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 11:
-  if f0 is not None:
-   v = f0
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 4
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 5
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 6
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 7
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 8
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 9
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 10
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 4
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 5
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 6
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 7
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 8
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 9
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 4
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 5
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 6
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 7
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 8
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 3:
-  if f3 is not None:
-   v = f3
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 4
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 5
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 6
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 7
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 4:
-  if f4 is not None:
-   v = f4
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 3
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 3) | 4
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 3) | 5
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 3) | 6
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 5:
-  if f5 is not None:
-   v = f5
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 2
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 3) | 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 3) | 4
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 3) | 5
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 6:
-  if f6 is not None:
-   v = f6
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 1
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 3) | 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 3) | 3
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 7:
-  if f7 is not None:
-   v = f7
-   a <<= 3
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 3) | 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 3) | 2
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 8:
-  if f8 is not None:
-   v = f8
-   a <<= 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 2) | 1
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 9:
-  if f9 is not None:
-   v = f9
-   a <<= 2
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 10:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN47, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- w.a = a
-
-
-_FN47 = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
-
-def _d48(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw13(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw13(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 5
-   x = (v >> (n - p)) & 31
-   if x & 17 == 0:
-    f1 = _V14[((x >> 1) & 7)]
-   else:
-    r.pos = p - 5
-    f1 = _dw14(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(EVSEStatusType)
- o.notification_max_delay = f0
- o.evse_notification = f1
- return o
-
-
-def _e48(w: Writer, o: Any) -> None:
- f0 = o.notification_max_delay
- f1 = o.evse_notification
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('EVSEStatusType', "missing notification_max_delay")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('EVSEStatusType', _FN48, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('EVSEStatusType', "missing notification_max_delay")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('EVSEStatusType', _FN48, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   k = _I14.get(v)
-   if k is not None:
-    a = (a << 5) | (k << 1)
-   else:
-    w.a = a
-    _ew14(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('EVSEStatusType', "missing evse_notification")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('EVSEStatusType', _FN48, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('EVSEStatusType', _FN48, (f0, f1,))
- w.a = a
-
-
-_FN48 = ('notification_max_delay', 'evse_notification')
-
-def _d49(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- f6: Any = None
- f7: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw17(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw17(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw17(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw17(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f1 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw16(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f2 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw16(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw16(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw16(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw18(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw18(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 5:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 6:
-   s = -1
-  elif c == 7:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw16(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw16(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw18(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw18(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 5:
-   s = -1
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw16(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw18(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw18(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw18(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw18(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 9:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 9, 9)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(MeterInfoType)
- o.meter_id = f0
- o.charged_energy_reading_wh = f1
- o.bpt_discharged_energy_reading_wh = f2
- o.capacitive_energy_reading_va_rh = f3
- o.bpt_inductive_energy_reading_va_rh = f4
- o.meter_signature = f5
- o.meter_status = f6
- o.meter_timestamp = f7
- return o
-
-
-def _e49(w: Writer, o: Any) -> None:
- f0 = o.meter_id
- f1 = o.charged_energy_reading_wh
- f2 = o.bpt_discharged_energy_reading_wh
- f3 = o.capacitive_energy_reading_va_rh
- f4 = o.bpt_inductive_energy_reading_va_rh
- f5 = o.meter_signature
- f6 = o.meter_status
- f7 = o.meter_timestamp
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew17(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('MeterInfoType', "missing meter_id")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew17(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('MeterInfoType', "missing meter_id")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('MeterInfoType', "missing charged_energy_reading_wh")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 3
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 3) | 3
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew18(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 4
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 5
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 3) | 6
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 3
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 3) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew18(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 3
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 4
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 3) | 5
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 5:
-  if f4 is not None:
-   v = f4
-   a <<= 3
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 3) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew18(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 2
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 3
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 6:
-  if f5 is not None:
-   v = f5
-   a <<= 3
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew18(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 1
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 7:
-  if f6 is not None:
-   v = f6
-   a <<= 2
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 2) | 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 8:
-  if f7 is not None:
-   v = f7
-   a <<= 2
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 9:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN49, (f0, f1, f2, f3, f4, f5, f6, f7,))
- w.a = a
-
-
-_FN49 = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
-
-def _d50(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = []
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f1 = _d52(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   f4 = _d52(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 4:
-   r.pos = p
-   e = _d53(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 5:
-   s = -1
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f2 = _d52(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   f4 = _d52(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 3:
-   r.pos = p
-   e = _d53(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f3 = _d52(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   f4 = _d52(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 2:
-   r.pos = p
-   e = _d53(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f4 = _d52(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   r.pos = p
-   e = _d53(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d53(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d53(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ReceiptType)
- o.time_anchor = f0
- o.energy_costs = f1
- o.occupancy_costs = f2
- o.additional_services_costs = f3
- o.overstay_costs = f4
- o.tax_costs = f5
- return o
-
-
-def _e50(w: Writer, o: Any) -> None:
- f0 = o.time_anchor
- f1 = o.energy_costs
- f2 = o.occupancy_costs
- f3 = o.additional_services_costs
- f4 = o.overstay_costs
- f5 = o.tax_costs
- i5 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ReceiptType', "missing time_anchor")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ReceiptType', "missing time_anchor")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif i5 < len(f5):
-   v = f5[i5]
-   a = (a << 3) | 4
-   w.a = a
-   _e53(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 3) | 5
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif i5 < len(f5):
-   v = f5[i5]
-   a = (a << 3) | 3
-   w.a = a
-   _e53(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 3
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 1
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif i5 < len(f5):
-   v = f5[i5]
-   a = (a << 3) | 2
-   w.a = a
-   _e53(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 5:
-  if f4 is not None:
-   v = f4
-   a <<= 2
-   w.a = a
-   _e52(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif i5 < len(f5):
-   v = f5[i5]
-   a = (a << 2) | 1
-   w.a = a
-   _e53(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 6:
-  if i5 < len(f5):
-   v = f5[i5]
-   a <<= 2
-   w.a = a
-   _e53(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- while s == 7:
-  if i5 < len(f5):
-   v = f5[i5]
-   a <<= 2
-   w.a = a
-   _e53(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 8:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN50, (f0, f1, f2, f3, f4, f5[i5:],))
- w.a = a
-
-
-_FN50 = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
-
-def _d51(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- if n - p >= 24:
-  x = (v >> (n - p - 24)) & 16777215
-  if x & 12597763 == 0:
-   r.pos = p + 24
-   o = _new(RationalNumberType)
-   o.exponent = ((x >> 14) & 255) + -128
-   g = ((x >> 2) & 127)
-   o.value = -g - 1 if (x >> 10) & 1 else g
-   return o
- if n - p >= 32:
-  x = (v >> (n - p - 32)) & 4294967295
-  if x & 3225027075 == 131072:
-   r.pos = p + 32
-   o = _new(RationalNumberType)
-   o.exponent = ((x >> 22) & 255) + -128
-   g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-   o.value = -g - 1 if (x >> 18) & 1 else g
-   return o
- f0: Any = None
- f1: Any = None
- s = 0
- if n - p >= 11:
-  x = (v >> (n - p - 11)) & 2047
-  if x & 1537 == 0:
-   p += 11
-   f0 = ((x >> 1) & 255) + -128
-   s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 10
-   x = (v >> (n - p)) & 1023
-   if x & 513 == 0:
-    f0 = ((x >> 1) & 255) + -128
-   else:
-    r.pos = p - 10
-    f0 = _dw20(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 10
-   x = (v >> (n - p)) & 1023
-   if x & 513 == 0:
-    f0 = ((x >> 1) & 255) + -128
-   else:
-    r.pos = p - 10
-    f0 = _dw20(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f1 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw19(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RationalNumberType)
- o.exponent = f0
- o.value = f1
- return o
-
-
-def _e51(w: Writer, o: Any) -> None:
- f0 = o.exponent
- f1 = o.value
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if type(f0) is int and -128 <= f0 <= 127 and type(f1) is int and -32768 <= f1 <= 32767 and left == 2:
-  if f1 < 0:
-   g = -f1 - 1
-   sg = 1
-  else:
-   g = f1
-   sg = 0
-  if g < 128:
-   w.a = (a << 24) | ((f0 - -128) << 14) | (sg << 10) | (g << 2)
-   return
-  elif g < 16384:
-   w.a = (a << 32) | ((f0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-   return
- if type(f0) is int and -128 <= f0 <= 127:
-  a = (a << 11) | ((f0 - -128) << 1)
-  f0 = None
-  left -= 1
-  s = 1
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and -128 <= v <= 127:
-    a = (a << 10) | ((v - -128) << 1)
-   else:
-    w.a = a
-    _ew20(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RationalNumberType', "missing exponent")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('RationalNumberType', _FN51, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and -128 <= v <= 127:
-    a = (a << 10) | ((v - -128) << 1)
-   else:
-    w.a = a
-    _ew20(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RationalNumberType', "missing exponent")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RationalNumberType', _FN51, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('RationalNumberType', "missing value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RationalNumberType', _FN51, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RationalNumberType', _FN51, (f0, f1,))
- w.a = a
-
-
-_FN51 = ('exponent', 'value')
-
-def _d52(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f0 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d51(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d51(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DetailedCostType)
- o.amount = f0
- o.cost_per_unit = f1
- return o
-
-
-def _e52(w: Writer, o: Any) -> None:
- f0 = o.amount
- f1 = o.cost_per_unit
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedCostType', "missing amount")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('DetailedCostType', _FN52, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedCostType', "missing amount")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DetailedCostType', _FN52, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedCostType', "missing cost_per_unit")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DetailedCostType', _FN52, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DetailedCostType', _FN52, (f0, f1,))
- w.a = a
-
-
-_FN52 = ('amount', 'cost_per_unit')
-
-def _d53(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw10(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw10(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d51(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DetailedTaxType)
- o.tax_rule_id = f0
- o.amount = f1
- return o
-
-
-def _e53(w: Writer, o: Any) -> None:
- f0 = o.tax_rule_id
- f1 = o.amount
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 1 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew10(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew10(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedTaxType', "missing tax_rule_id")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('DetailedTaxType', _FN53, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 1 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew10(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew10(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedTaxType', "missing tax_rule_id")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DetailedTaxType', _FN53, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedTaxType', "missing amount")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DetailedTaxType', _FN53, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DetailedTaxType', _FN53, (f0, f1,))
- w.a = a
-
-
-_FN53 = ('tax_rule_id', 'amount')
-
-def _d54(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1 = _d47(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f2 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f2 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f2 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f2 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ChargeLoopReqType)
- o.header = f0
- o.display_parameters = f1
- o.meter_info_requested = f2
- return o
-
-
-def _e54(w: Writer, o: Any) -> None:
- f0 = o.header
- f1 = o.display_parameters
- f2 = o.meter_info_requested
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopReqType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopReqType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 2
-   w.a = a
-   _e47(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopReqType', "missing display_parameters or meter_info_requested")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopReqType', "missing meter_info_requested")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
- if s == 4:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN54, (f0, f1, f2,))
- w.a = a
-
-
-_FN54 = ('header', 'display_parameters', 'meter_info_requested')
-
-def _d55(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   x = (v >> (n - p)) & 255
-   if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
-   else:
-    r.pos = p - 8
-    f1 = _dw9(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f2 = _d48(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f3 = _d49(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   f4 = _d50(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d49(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   f4 = _d50(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f4 = _d50(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ChargeLoopResType)
- o.header = f0
- o.response_code = f1
- o.evse_status = f2
- o.meter_info = f3
- o.receipt = f4
- return o
-
-
-def _e55(w: Writer, o: Any) -> None:
- f0 = o.header
- f1 = o.response_code
- f2 = o.evse_status
- f3 = o.meter_info
- f4 = o.receipt
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopResType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopResType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   k = _I9.get(v)
-   if k is not None:
-    a = (a << 8) | (k << 1)
-   else:
-    w.a = a
-    _ew9(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopResType', "missing response_code")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 3
-   w.a = a
-   _e48(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 1
-   w.a = a
-   _e49(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 2
-   w.a = a
-   _e50(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e49(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e50(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
- if s == 5:
-  if f4 is not None:
-   v = f4
-   a <<= 2
-   w.a = a
-   _e50(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
- if s == 6:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN55, (f0, f1, f2, f3, f4,))
- w.a = a
-
-
-_FN55 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
-
-def _d56(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ChargeParameterDiscoveryReqType)
- o.header = f0
- return o
-
-
-def _e56(w: Writer, o: Any) -> None:
- f0 = o.header
- left: int = (f0 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryReqType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN56, (f0,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryReqType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN56, (f0,))
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN56, (f0,))
- w.a = a
-
-
-_FN56 = ('header',)
-
-def _d57(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   x = (v >> (n - p)) & 255
-   if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
-   else:
-    r.pos = p - 8
-    f1 = _dw9(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ChargeParameterDiscoveryResType)
- o.header = f0
- o.response_code = f1
- return o
-
-
-def _e57(w: Writer, o: Any) -> None:
- f0 = o.header
- f1 = o.response_code
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryResType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN57, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryResType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN57, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   k = _I9.get(v)
-   if k is not None:
-    a = (a << 8) | (k << 1)
-   else:
-    w.a = a
-    _ew9(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryResType', "missing response_code")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN57, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN57, (f0, f1,))
- w.a = a
-
-
-_FN57 = ('header', 'response_code')
-
-def _d58(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d51(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d51(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f2 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f2 = z
-   else:
-    r.pos = p
-    f2 = _d51(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d51(r)
-    p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(Dynamic_CLReqControlModeType)
- o.departure_time = f0
- o.ev_target_energy_request = f1
- o.ev_maximum_energy_request = f2
- o.ev_minimum_energy_request = f3
- return o
-
-
-def _e58(w: Writer, o: Any) -> None:
- f0 = o.departure_time
- f1 = o.ev_target_energy_request
- f2 = o.ev_maximum_energy_request
- f3 = o.ev_minimum_energy_request
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
- if s == 3:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing ev_target_energy_request")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing ev_maximum_energy_request")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing ev_minimum_energy_request")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
- if s == 5:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN58, (f0, f1, f2, f3,))
- w.a = a
-
-
-_FN58 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
-
-def _d59(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 5)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(Dynamic_CLResControlModeType)
- o.departure_time = f0
- o.minimum_soc = f1
- o.target_soc = f2
- o.ack_max_delay = f3
- return o
-
-
-def _e59(w: Writer, o: Any) -> None:
- f0 = o.departure_time
- f1 = o.minimum_soc
- f2 = o.target_soc
- f3 = o.ack_max_delay
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 3
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
- if s == 5:
-  if f0 is not None:
-   v = f0
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 3
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 3
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
- if s == 3:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
- if s == 4:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN59, (f0, f1, f2, f3,))
- w.a = a
-
-
-_FN59 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
-
-def _d60(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d45(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d45(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d45(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3 if len(f0) < 20 else 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d45(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3 if len(f0) < 20 else 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ListOfRootCertificateIDsType)
- o.root_certificate_id = f0
- return o
-
-
-def _e60(w: Writer, o: Any) -> None:
- f0 = o.root_certificate_id
- i0 = 0
- left: int = len(f0)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e45(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN60, (f0[i0:],))
- if s == 2:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e45(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN60, (f0[i0:],))
- if s == 1:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e45(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3 if i0 < 20 else 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN60, (f0[i0:],))
- while s == 3:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e45(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3 if i0 < 20 else 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN60, (f0[i0:],))
- if s == 4:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN60, (f0[i0:],))
- w.a = a
-
-
-_FN60 = ('root_certificate_id',)
-
-def _d61(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f0 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d51(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d51(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f2 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f2 = z
-   else:
-    r.pos = p
-    f2 = _d51(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f0 = _d51(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d51(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f2 = _d51(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d51(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f2 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f2 = z
-   else:
-    r.pos = p
-    f2 = _d51(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f2 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f2 = z
-   else:
-    r.pos = p
-    f2 = _d51(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(Scheduled_CLReqControlModeType)
- o.ev_target_energy_request = f0
- o.ev_maximum_energy_request = f1
- o.ev_minimum_energy_request = f2
- return o
-
-
-def _e61(w: Writer, o: Any) -> None:
- f0 = o.ev_target_energy_request
- f1 = o.ev_maximum_energy_request
- f2 = o.ev_minimum_energy_request
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 3
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 3) | 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
- if s == 4:
-  if f0 is not None:
-   v = f0
-   a <<= 3
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 3) | 1
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   w.a = a
-   _e51(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e51(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e51(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e51(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN61, (f0, f1, f2,))
- w.a = a
-
-
-_FN61 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
-
-def _d62(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 1)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(Scheduled_CLResControlModeType)
- return o
-
-
-def _e62(w: Writer, o: Any) -> None:
- left: int = 0
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLResControlModeType', _FN62, ())
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLResControlModeType', _FN62, ())
- w.a = a
-
-
-_FN62 = ()
-
-def _d63(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(V2GMessageType)
- o.header = f0
- return o
-
-
-def _e63(w: Writer, o: Any) -> None:
- f0 = o.header
- left: int = (f0 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GMessageType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('V2GMessageType', _FN63, (f0,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GMessageType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('V2GMessageType', _FN63, (f0,))
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('V2GMessageType', _FN63, (f0,))
- w.a = a
-
-
-_FN63 = ('header',)
-
-def _d64(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(V2GRequestType)
- o.header = f0
- return o
-
-
-def _e64(w: Writer, o: Any) -> None:
- f0 = o.header
- left: int = (f0 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GRequestType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('V2GRequestType', _FN64, (f0,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GRequestType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('V2GRequestType', _FN64, (f0,))
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('V2GRequestType', _FN64, (f0,))
- w.a = a
-
-
-_FN64 = ('header',)
-
-def _d65(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d46(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   x = (v >> (n - p)) & 255
-   if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
-   else:
-    r.pos = p - 8
-    f1 = _dw9(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(V2GResponseType)
- o.header = f0
- o.response_code = f1
- return o
-
-
-def _e65(w: Writer, o: Any) -> None:
- f0 = o.header
- f1 = o.response_code
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GResponseType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('V2GResponseType', _FN65, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e46(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GResponseType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('V2GResponseType', _FN65, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   k = _I9.get(v)
-   if k is not None:
-    a = (a << 8) | (k << 1)
-   else:
-    w.a = a
-    _ew9(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GResponseType', "missing response_code")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('V2GResponseType', _FN65, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('V2GResponseType', _FN65, (f0, f1,))
- w.a = a
-
-
-_FN65 = ('header', 'response_code')
-
-_SUB0: dict[Any, Any] = {('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDReqEnergyTransferMode'): (0, _e12), 'BPT_DC_CPDReqEnergyTransferModeType': (0, _e12), ('urn:iso:std:iso:15118:-20:DC', 'DC_CPDReqEnergyTransferMode'): (1, _e10), 'DC_CPDReqEnergyTransferModeType': (1, _e10)}
-_SUB1: dict[Any, Any] = {('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDResEnergyTransferMode'): (0, _e13), 'BPT_DC_CPDResEnergyTransferModeType': (0, _e13), ('urn:iso:std:iso:15118:-20:DC', 'DC_CPDResEnergyTransferMode'): (1, _e11), 'DC_CPDResEnergyTransferModeType': (1, _e11)}
-_SUB2: dict[Any, Any] = {('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLReqControlMode'): (0, _e20), 'BPT_Dynamic_DC_CLReqControlModeType': (0, _e20), ('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLReqControlMode'): (1, _e16), 'BPT_Scheduled_DC_CLReqControlModeType': (1, _e16), ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'): (2, _e22), 'CLReqControlModeType': (2, _e22), ('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLReqControlMode'): (3, _e18), 'Dynamic_DC_CLReqControlModeType': (3, _e18), ('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLReqControlMode'): (4, _e14), 'Scheduled_DC_CLReqControlModeType': (4, _e14)}
-_SUB3: dict[Any, Any] = {('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLResControlMode'): (0, _e21), 'BPT_Dynamic_DC_CLResControlModeType': (0, _e21), ('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLResControlMode'): (1, _e17), 'BPT_Scheduled_DC_CLResControlModeType': (1, _e17), ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'): (2, _e23), 'CLResControlModeType': (2, _e23), ('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLResControlMode'): (3, _e19), 'Dynamic_DC_CLResControlModeType': (3, _e19), ('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLResControlMode'): (4, _e15), 'Scheduled_DC_CLResControlModeType': (4, _e15)}
 
 DOC_WIDTH = 6
 DOC: tuple[Any, ...] = (
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDReqEnergyTransferMode'), _d12, _e12),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDResEnergyTransferMode'), _d13, _e13),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLReqControlMode'), _d20, _e20),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLResControlMode'), _d21, _e21),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLReqControlMode'), _d16, _e16),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLResControlMode'), _d17, _e17),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'), _d22, _e22),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'), _d23, _e23),
-    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d27, _e27),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_CPDReqEnergyTransferMode'), _d10, _e10),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_CPDResEnergyTransferMode'), _d11, _e11),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckReq'), _d2, _e2),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckRes'), _d3, _e3),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopReq'), _d6, _e6),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopRes'), _d7, _e7),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryReq'), _d0, _e0),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryRes'), _d1, _e1),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeReq'), _d4, _e4),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeRes'), _d5, _e5),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionReq'), _d8, _e8),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionRes'), _d9, _e9),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d43, _e43),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d32, _e32),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw3, _ew3),
-    (('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLReqControlMode'), _d18, _e18),
-    (('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLResControlMode'), _d19, _e19),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d33, _e33),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d34, _e34),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d40, _e40),
-    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d39, _e39),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d37, _e37),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d44, _e44),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d29, _e29),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d35, _e35),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d38, _e38),
-    (('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLReqControlMode'), _d14, _e14),
-    (('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLResControlMode'), _d15, _e15),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d24, _e24),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d28, _e28),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d41, _e41),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d42, _e42),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d25, _e25),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d26, _e26),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d31, _e31),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d30, _e30),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d36, _e36),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDReqEnergyTransferMode'), _d324, _e324),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDResEnergyTransferMode'), _d325, _e325),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLReqControlMode'), _d332, _e332),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLResControlMode'), _d333, _e333),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLReqControlMode'), _d328, _e328),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLResControlMode'), _d329, _e329),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'), _d218, _e218),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'), _d219, _e219),
+    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d63, _e63),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_CPDReqEnergyTransferMode'), _d322, _e322),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_CPDResEnergyTransferMode'), _d323, _e323),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckReq'), _d314, _e314),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckRes'), _d315, _e315),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopReq'), _d318, _e318),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopRes'), _d319, _e319),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryReq'), _d312, _e312),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryRes'), _d313, _e313),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeReq'), _d316, _e316),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeRes'), _d317, _e317),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionReq'), _d320, _e320),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionRes'), _d321, _e321),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d79, _e79),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d68, _e68),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw12, _ew12),
+    (('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLReqControlMode'), _d330, _e330),
+    (('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLResControlMode'), _d331, _e331),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d69, _e69),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d70, _e70),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d76, _e76),
+    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d75, _e75),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d73, _e73),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d80, _e80),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d65, _e65),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d71, _e71),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d74, _e74),
+    (('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLReqControlMode'), _d326, _e326),
+    (('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLResControlMode'), _d327, _e327),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d60, _e60),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d64, _e64),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d77, _e77),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d78, _e78),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d61, _e61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d62, _e62),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d67, _e67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d66, _e66),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d72, _e72),
 )
 FRAG_WIDTH = 8
 FRAG: tuple[Any, ...] = (
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'AckMaxDelay'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'AdditionalServicesCosts'), _d52, _e52),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Amount'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDReqEnergyTransferMode'), _d12, _e12),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDResEnergyTransferMode'), _d13, _e13),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_DischargedEnergyReadingWh'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLReqControlMode'), _d20, _e20),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLResControlMode'), _d21, _e21),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_InductiveEnergyReadingVARh'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLReqControlMode'), _d16, _e16),
-    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLResControlMode'), _d17, _e17),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BatteryEnergyCapacity'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'), _d22, _e22),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'), _d23, _e23),
-    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d27, _e27),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CapacitiveEnergyReadingVARh'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargedEnergyReadingWh'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargingComplete'), _dw8, _ew8),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CostPerUnit'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_CPDReqEnergyTransferMode'), _d10, _e10),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_CPDResEnergyTransferMode'), _d11, _e11),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckReq'), _d2, _e2),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckRes'), _d3, _e3),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopReq'), _d6, _e6),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopRes'), _d7, _e7),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryReq'), _d0, _e0),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryRes'), _d1, _e1),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeReq'), _d4, _e4),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeRes'), _d5, _e5),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionReq'), _d8, _e8),
-    (('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionRes'), _d9, _e9),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d43, _e43),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'DepartureTime'), _dw12, _ew12),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d32, _e32),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw3, _ew3),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParameters'), _d47, _e47),
-    (('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLReqControlMode'), _d18, _e18),
-    (('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLResControlMode'), _d19, _e19),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumChargeCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumChargePower'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumDischargeCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumDischargePower'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVMaximumEnergyRequest'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumV2XEnergyRequest'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumVoltage'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumChargeCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumChargePower'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumDischargeCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumDischargePower'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVMinimumEnergyRequest'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumV2XEnergyRequest'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumVoltage'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVPresentVoltage'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVProcessing'), _dw21, _ew21),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSECurrentLimitAchieved'), _dw8, _ew8),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumChargeCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumChargePower'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumDischargeCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumDischargePower'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumVoltage'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumChargeCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumChargePower'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumDischargeCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumDischargePower'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumVoltage'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSENotification'), _dw14, _ew14),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEPowerLimitAchieved'), _dw8, _ew8),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEPowerRampLimitation'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEPresentCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEPresentVoltage'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEProcessing'), _dw21, _ew21),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatus'), _d48, _e48),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVSEVoltageLimitAchieved'), _dw8, _ew8),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVTargetCurrent'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVTargetEnergyRequest'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:DC', 'EVTargetVoltage'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EnergyCosts'), _d52, _e52),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Exponent'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Exponent'), _dw20, _ew20),
-    (('http://www.w3.org/2000/09/xmldsig#', 'G'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'), _dw6, _ew6),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), _d46, _e46),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'InletHot'), _dw8, _ew8),
-    (('http://www.w3.org/2000/09/xmldsig#', 'J'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d33, _e33),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d34, _e34),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d40, _e40),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MaximumSOC'), _dw11, _ew11),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterID'), _dw17, _ew17),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfo'), _d49, _e49),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoRequested'), _dw8, _ew8),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterSignature'), _dw18, _ew18),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterStatus'), _dw19, _ew19),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterTimestamp'), _dw16, _ew16),
-    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw4, _ew4),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MinimumSOC'), _dw11, _ew11),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Modulus'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'NotificationMaxDelay'), _dw13, _ew13),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d39, _e39),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'OccupancyCosts'), _d52, _e52),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'OverstayCosts'), _d52, _e52),
-    (('http://www.w3.org/2000/09/xmldsig#', 'P'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d37, _e37),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PgenCounter'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'PresentSOC'), _dw11, _ew11),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Q'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d44, _e44),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Receipt'), _d50, _e50),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d29, _e29),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMaximumSOC'), _dw12, _ew12),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMinimumSOC'), _dw12, _ew12),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToTargetSOC'), _dw12, _ew12),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), _dw9, _ew9),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d35, _e35),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RootCertificateID'), _d45, _e45),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d38, _e38),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'), _dw1, _ew1),
-    (('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLReqControlMode'), _d14, _e14),
-    (('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLResControlMode'), _d15, _e15),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Seed'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'SessionID'), _dw15, _ew15),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d24, _e24),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d28, _e28),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d41, _e41),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d42, _e42),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d25, _e25),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d26, _e26),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TargetSOC'), _dw11, _ew11),
-    (('urn:iso:std:iso:15118:-20:DC', 'TargetSOC'), _dw11, _ew11),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxCosts'), _d53, _e53),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxRuleID'), _dw10, _ew10),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeAnchor'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeStamp'), _dw16, _ew16),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d31, _e31),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d30, _e30),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Value'), _dw19, _ew19),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d36, _e36),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'), _d45, _e45),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), _dw7, _ew7),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'XPath'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Y'), _dw5, _ew5),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'AckMaxDelay'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'AdditionalServicesCosts'), _d281, _e281),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Amount'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDReqEnergyTransferMode'), _d324, _e324),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDResEnergyTransferMode'), _d325, _e325),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_DischargedEnergyReadingWh'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLReqControlMode'), _d332, _e332),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLResControlMode'), _d333, _e333),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_InductiveEnergyReadingVARh'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLReqControlMode'), _d328, _e328),
+    (('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLResControlMode'), _d329, _e329),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BatteryEnergyCapacity'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'), _d218, _e218),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'), _d219, _e219),
+    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d63, _e63),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CapacitiveEnergyReadingVARh'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargedEnergyReadingWh'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargingComplete'), _dw26, _ew26),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CostPerUnit'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_CPDReqEnergyTransferMode'), _d322, _e322),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_CPDResEnergyTransferMode'), _d323, _e323),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckReq'), _d314, _e314),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckRes'), _d315, _e315),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopReq'), _d318, _e318),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopRes'), _d319, _e319),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryReq'), _d312, _e312),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryRes'), _d313, _e313),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeReq'), _d316, _e316),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeRes'), _d317, _e317),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionReq'), _d320, _e320),
+    (('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionRes'), _d321, _e321),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d79, _e79),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'DepartureTime'), _dw1, _ew1),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d68, _e68),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw12, _ew12),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParameters'), _d280, _e280),
+    (('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLReqControlMode'), _d330, _e330),
+    (('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLResControlMode'), _d331, _e331),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumChargeCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumChargePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumDischargeCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumDischargePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVMaximumEnergyRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumV2XEnergyRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMaximumVoltage'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumChargeCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumChargePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumDischargeCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumDischargePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVMinimumEnergyRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumV2XEnergyRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVMinimumVoltage'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVPresentVoltage'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVProcessing'), _dw104, _ew104),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSECurrentLimitAchieved'), _dw26, _ew26),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumChargeCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumChargePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumDischargeCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumDischargePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMaximumVoltage'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumChargeCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumChargePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumDischargeCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumDischargePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEMinimumVoltage'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSENotification'), _dw124, _ew124),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEPowerLimitAchieved'), _dw26, _ew26),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEPowerRampLimitation'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEPresentCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEPresentVoltage'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEProcessing'), _dw104, _ew104),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatus'), _d255, _e255),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVSEVoltageLimitAchieved'), _dw26, _ew26),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVTargetCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVTargetEnergyRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:DC', 'EVTargetVoltage'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EnergyCosts'), _d281, _e281),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Exponent'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Exponent'), _dw50, _ew50),
+    (('http://www.w3.org/2000/09/xmldsig#', 'G'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'), _dw14, _ew14),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), _d226, _e226),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'InletHot'), _dw26, _ew26),
+    (('http://www.w3.org/2000/09/xmldsig#', 'J'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d69, _e69),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d70, _e70),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d76, _e76),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MaximumSOC'), _dw106, _ew106),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterID'), _dw125, _ew125),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfo'), _d275, _e275),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoRequested'), _dw26, _ew26),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterSignature'), _dw126, _ew126),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterStatus'), _dw22, _ew22),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterTimestamp'), _dw85, _ew85),
+    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw6, _ew6),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MinimumSOC'), _dw106, _ew106),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Modulus'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'NotificationMaxDelay'), _dw57, _ew57),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d75, _e75),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'OccupancyCosts'), _d281, _e281),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'OverstayCosts'), _d281, _e281),
+    (('http://www.w3.org/2000/09/xmldsig#', 'P'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d73, _e73),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PgenCounter'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'PresentSOC'), _dw106, _ew106),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Q'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d80, _e80),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Receipt'), _d276, _e276),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d65, _e65),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMaximumSOC'), _dw1, _ew1),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMinimumSOC'), _dw1, _ew1),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToTargetSOC'), _dw1, _ew1),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), _dw103, _ew103),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d71, _e71),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RootCertificateID'), _d81, _e81),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d74, _e74),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'), _dw11, _ew11),
+    (('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLReqControlMode'), _d326, _e326),
+    (('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLResControlMode'), _d327, _e327),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Seed'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'SessionID'), _dw119, _ew119),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d60, _e60),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d64, _e64),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d77, _e77),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d78, _e78),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d61, _e61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d62, _e62),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TargetSOC'), _dw106, _ew106),
+    (('urn:iso:std:iso:15118:-20:DC', 'TargetSOC'), _dw106, _ew106),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxCosts'), _d282, _e282),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxRuleID'), _dw96, _ew96),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeAnchor'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeStamp'), _dw85, _ew85),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d67, _e67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d66, _e66),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Value'), _dw22, _ew22),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d72, _e72),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'), _d81, _e81),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), _dw15, _ew15),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'XPath'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Y'), _dw13, _ew13),
 )
 FRAG_ATTRS: tuple[Any, ...] = (
-    (('', 'Algorithm'), lambda r: r.string(), _s2),
-    (('', 'Encoding'), lambda r: r.string(), _s2),
-    (('', 'Id'), lambda r: r.string(), _s0),
-    (('', 'MimeType'), lambda r: r.string(), _s4),
-    (('', 'Target'), lambda r: r.string(), _s2),
-    (('', 'Type'), lambda r: r.string(), _s2),
-    (('', 'URI'), lambda r: r.string(), _s2),
+    (('', 'Algorithm'), lambda r: r.string(), _s5),
+    (('', 'Encoding'), lambda r: r.string(), _s5),
+    (('', 'Id'), lambda r: r.string(), _s10),
+    (('', 'MimeType'), lambda r: r.string(), _s6),
+    (('', 'Target'), lambda r: r.string(), _s5),
+    (('', 'Type'), lambda r: r.string(), _s5),
+    (('', 'URI'), lambda r: r.string(), _s5),
 )
 GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}
 DOC_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(DOC)}
 FRAG_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(FRAG)}
 TYPES: dict[Any, Any] = {
-    ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d27,
-    ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw5,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValueType'): _d43,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethodType'): _d32,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DigestValueType'): _dw3,
-    ('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLengthType'): _dw6,
-    ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfoType'): _d33,
-    ('http://www.w3.org/2000/09/xmldsig#', 'KeyValueType'): _d34,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ManifestType'): _d40,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ObjectType'): _d39,
-    ('http://www.w3.org/2000/09/xmldsig#', 'PGPDataType'): _d37,
-    ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValueType'): _d44,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ReferenceType'): _d29,
-    ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethodType'): _d35,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SPKIDataType'): _d38,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethodType'): _d28,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertiesType'): _d41,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertyType'): _d42,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureType'): _d24,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValueType'): _d25,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfoType'): _d26,
-    ('http://www.w3.org/2000/09/xmldsig#', 'TransformType'): _d31,
-    ('http://www.w3.org/2000/09/xmldsig#', 'TransformsType'): _d30,
-    ('http://www.w3.org/2000/09/xmldsig#', 'X509DataType'): _d36,
-    ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerialType'): _d45,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlModeType'): _d22,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlModeType'): _d23,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeLoopReqType'): _d54,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeLoopResType'): _d55,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeParameterDiscoveryReqType'): _d56,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeParameterDiscoveryResType'): _d57,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DetailedCostType'): _d52,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DetailedTaxType'): _d53,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParametersType'): _d47,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Dynamic_CLReqControlModeType'): _d58,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Dynamic_CLResControlModeType'): _d59,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatusType'): _d48,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ListOfRootCertificateIDsType'): _d60,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'MessageHeaderType'): _d46,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoType'): _d49,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'RationalNumberType'): _d51,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ReceiptType'): _d50,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Scheduled_CLReqControlModeType'): _d61,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Scheduled_CLResControlModeType'): _d62,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GMessageType'): _d63,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GRequestType'): _d64,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GResponseType'): _d65,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'descriptionType'): _dw23,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'evseNotificationType'): _dw14,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'identifierType'): _dw24,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'meterIDType'): _dw17,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'meterSignatureType'): _dw18,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'nameType'): _dw25,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'numericIDType'): _dw10,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'percentValueType'): _dw11,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'processingType'): _dw21,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'responseCodeType'): _dw9,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'sessionIDType'): _dw15,
-    ('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDReqEnergyTransferModeType'): _d12,
-    ('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDResEnergyTransferModeType'): _d13,
-    ('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLReqControlModeType'): _d20,
-    ('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLResControlModeType'): _d21,
-    ('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLReqControlModeType'): _d16,
-    ('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLResControlModeType'): _d17,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_CPDReqEnergyTransferModeType'): _d10,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_CPDResEnergyTransferModeType'): _d11,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckReqType'): _d2,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckResType'): _d3,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopReqType'): _d6,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopResType'): _d7,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryReqType'): _d0,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryResType'): _d1,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeReqType'): _d4,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeResType'): _d5,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionReqType'): _d8,
-    ('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionResType'): _d9,
-    ('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLReqControlModeType'): _d18,
-    ('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLResControlModeType'): _d19,
-    ('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLReqControlModeType'): _d14,
-    ('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLResControlModeType'): _d15,
+    ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d63,
+    ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw13,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValueType'): _d79,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethodType'): _d68,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DigestValueType'): _dw12,
+    ('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLengthType'): _dw14,
+    ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfoType'): _d69,
+    ('http://www.w3.org/2000/09/xmldsig#', 'KeyValueType'): _d70,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ManifestType'): _d76,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ObjectType'): _d75,
+    ('http://www.w3.org/2000/09/xmldsig#', 'PGPDataType'): _d73,
+    ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValueType'): _d80,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ReferenceType'): _d65,
+    ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethodType'): _d71,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SPKIDataType'): _d74,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethodType'): _d64,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertiesType'): _d77,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertyType'): _d78,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureType'): _d60,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValueType'): _d61,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfoType'): _d62,
+    ('http://www.w3.org/2000/09/xmldsig#', 'TransformType'): _d67,
+    ('http://www.w3.org/2000/09/xmldsig#', 'TransformsType'): _d66,
+    ('http://www.w3.org/2000/09/xmldsig#', 'X509DataType'): _d72,
+    ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerialType'): _d81,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlModeType'): _d218,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlModeType'): _d219,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeLoopReqType'): _d285,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeLoopResType'): _d286,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeParameterDiscoveryReqType'): _d287,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeParameterDiscoveryResType'): _d288,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DetailedCostType'): _d281,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DetailedTaxType'): _d282,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParametersType'): _d280,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Dynamic_CLReqControlModeType'): _d289,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Dynamic_CLResControlModeType'): _d290,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatusType'): _d255,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ListOfRootCertificateIDsType'): _d233,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'MessageHeaderType'): _d226,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoType'): _d275,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'RationalNumberType'): _d220,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ReceiptType'): _d276,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Scheduled_CLReqControlModeType'): _d291,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Scheduled_CLResControlModeType'): _d292,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GMessageType'): _d293,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GRequestType'): _d294,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GResponseType'): _d295,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'descriptionType'): _dw97,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'evseNotificationType'): _dw124,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'identifierType'): _dw100,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'meterIDType'): _dw125,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'meterSignatureType'): _dw126,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'nameType'): _dw101,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'numericIDType'): _dw96,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'percentValueType'): _dw106,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'processingType'): _dw104,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'responseCodeType'): _dw103,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'sessionIDType'): _dw119,
+    ('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDReqEnergyTransferModeType'): _d324,
+    ('urn:iso:std:iso:15118:-20:DC', 'BPT_DC_CPDResEnergyTransferModeType'): _d325,
+    ('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLReqControlModeType'): _d332,
+    ('urn:iso:std:iso:15118:-20:DC', 'BPT_Dynamic_DC_CLResControlModeType'): _d333,
+    ('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLReqControlModeType'): _d328,
+    ('urn:iso:std:iso:15118:-20:DC', 'BPT_Scheduled_DC_CLResControlModeType'): _d329,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_CPDReqEnergyTransferModeType'): _d322,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_CPDResEnergyTransferModeType'): _d323,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckReqType'): _d314,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_CableCheckResType'): _d315,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopReqType'): _d318,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeLoopResType'): _d319,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryReqType'): _d312,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_ChargeParameterDiscoveryResType'): _d313,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeReqType'): _d316,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_PreChargeResType'): _d317,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionReqType'): _d320,
+    ('urn:iso:std:iso:15118:-20:DC', 'DC_WeldingDetectionResType'): _d321,
+    ('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLReqControlModeType'): _d330,
+    ('urn:iso:std:iso:15118:-20:DC', 'Dynamic_DC_CLResControlModeType'): _d331,
+    ('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLReqControlModeType'): _d326,
+    ('urn:iso:std:iso:15118:-20:DC', 'Scheduled_DC_CLResControlModeType'): _d327,
 }
 ELEMENT_SPECS: dict[Any, Any] = {
     ('urn:iso:std:iso:15118:-20:CommonTypes', 'AckMaxDelay'): 'int',
@@ -41642,6 +17927,86 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'V2GRequestType': ((), ('seq', 1, 1, (('el', 'header', 1, 1, (('c', 'MessageHeaderType', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header')),)),)), None),
     'V2GResponseType': ((), ('seq', 1, 1, (('seq', 1, 1, (('el', 'header', 1, 1, (('c', 'MessageHeaderType', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header')),)),)), ('seq', 1, 1, (('el', 'response_code', 1, 1, (('s', ('enum', None, None, None, None, None, 'ResponseCodeType'), ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode')),)),)))), None),
 }
+CLASSES: dict[str, type] = {
+    'EvseNotificationType': EvseNotificationType,
+    'ProcessingType': ProcessingType,
+    'ResponseCodeType': ResponseCodeType,
+    'BPT_DC_CPDReqEnergyTransferModeType': BPT_DC_CPDReqEnergyTransferModeType,
+    'BPT_DC_CPDResEnergyTransferModeType': BPT_DC_CPDResEnergyTransferModeType,
+    'BPT_Dynamic_DC_CLReqControlModeType': BPT_Dynamic_DC_CLReqControlModeType,
+    'BPT_Dynamic_DC_CLResControlModeType': BPT_Dynamic_DC_CLResControlModeType,
+    'BPT_Scheduled_DC_CLReqControlModeType': BPT_Scheduled_DC_CLReqControlModeType,
+    'BPT_Scheduled_DC_CLResControlModeType': BPT_Scheduled_DC_CLResControlModeType,
+    'CLReqControlModeType': CLReqControlModeType,
+    'CLResControlModeType': CLResControlModeType,
+    'CanonicalizationMethodType': CanonicalizationMethodType,
+    'ChargeLoopReqType': ChargeLoopReqType,
+    'ChargeLoopResType': ChargeLoopResType,
+    'ChargeParameterDiscoveryReqType': ChargeParameterDiscoveryReqType,
+    'ChargeParameterDiscoveryResType': ChargeParameterDiscoveryResType,
+    'DC_CPDReqEnergyTransferModeType': DC_CPDReqEnergyTransferModeType,
+    'DC_CPDResEnergyTransferModeType': DC_CPDResEnergyTransferModeType,
+    'DC_CableCheckReqType': DC_CableCheckReqType,
+    'DC_CableCheckResType': DC_CableCheckResType,
+    'DC_ChargeLoopReqType': DC_ChargeLoopReqType,
+    'DC_ChargeLoopResType': DC_ChargeLoopResType,
+    'DC_ChargeParameterDiscoveryReqType': DC_ChargeParameterDiscoveryReqType,
+    'DC_ChargeParameterDiscoveryResType': DC_ChargeParameterDiscoveryResType,
+    'DC_PreChargeReqType': DC_PreChargeReqType,
+    'DC_PreChargeResType': DC_PreChargeResType,
+    'DC_WeldingDetectionReqType': DC_WeldingDetectionReqType,
+    'DC_WeldingDetectionResType': DC_WeldingDetectionResType,
+    'DSAKeyValueType': DSAKeyValueType,
+    'DetailedCostType': DetailedCostType,
+    'DetailedTaxType': DetailedTaxType,
+    'DigestMethodType': DigestMethodType,
+    'DisplayParametersType': DisplayParametersType,
+    'Dynamic_CLReqControlModeType': Dynamic_CLReqControlModeType,
+    'Dynamic_CLResControlModeType': Dynamic_CLResControlModeType,
+    'Dynamic_DC_CLReqControlModeType': Dynamic_DC_CLReqControlModeType,
+    'Dynamic_DC_CLResControlModeType': Dynamic_DC_CLResControlModeType,
+    'EVSEStatusType': EVSEStatusType,
+    'KeyInfoType': KeyInfoType,
+    'KeyValueType': KeyValueType,
+    'ListOfRootCertificateIDsType': ListOfRootCertificateIDsType,
+    'ManifestType': ManifestType,
+    'MessageHeaderType': MessageHeaderType,
+    'MeterInfoType': MeterInfoType,
+    'ObjectType': ObjectType,
+    'PGPDataType': PGPDataType,
+    'RSAKeyValueType': RSAKeyValueType,
+    'RationalNumberType': RationalNumberType,
+    'ReceiptType': ReceiptType,
+    'ReferenceType': ReferenceType,
+    'RetrievalMethodType': RetrievalMethodType,
+    'SPKIDataType': SPKIDataType,
+    'Scheduled_CLReqControlModeType': Scheduled_CLReqControlModeType,
+    'Scheduled_CLResControlModeType': Scheduled_CLResControlModeType,
+    'Scheduled_DC_CLReqControlModeType': Scheduled_DC_CLReqControlModeType,
+    'Scheduled_DC_CLResControlModeType': Scheduled_DC_CLResControlModeType,
+    'SignatureMethodType': SignatureMethodType,
+    'SignaturePropertiesType': SignaturePropertiesType,
+    'SignaturePropertyType': SignaturePropertyType,
+    'SignatureType': SignatureType,
+    'SignatureValueType': SignatureValueType,
+    'SignedInfoType': SignedInfoType,
+    'TransformType': TransformType,
+    'TransformsType': TransformsType,
+    'V2GMessageType': V2GMessageType,
+    'V2GRequestType': V2GRequestType,
+    'V2GResponseType': V2GResponseType,
+    'X509DataType': X509DataType,
+    'X509IssuerSerialType': X509IssuerSerialType,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
+MESSAGE_TYPES: tuple[type, ...] = (BPT_DC_CPDReqEnergyTransferModeType, BPT_DC_CPDResEnergyTransferModeType, BPT_Dynamic_DC_CLReqControlModeType, BPT_Dynamic_DC_CLResControlModeType, BPT_Scheduled_DC_CLReqControlModeType, BPT_Scheduled_DC_CLResControlModeType, DC_CPDReqEnergyTransferModeType, DC_CPDResEnergyTransferModeType, DC_CableCheckReqType, DC_CableCheckResType, DC_ChargeLoopReqType, DC_ChargeLoopResType, DC_ChargeParameterDiscoveryReqType, DC_ChargeParameterDiscoveryResType, DC_PreChargeReqType, DC_PreChargeResType, DC_WeldingDetectionReqType, DC_WeldingDetectionResType, Dynamic_DC_CLReqControlModeType, Dynamic_DC_CLResControlModeType, Scheduled_DC_CLReqControlModeType, Scheduled_DC_CLResControlModeType, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = BPT_DC_CPDReqEnergyTransferModeType | BPT_DC_CPDResEnergyTransferModeType | BPT_Dynamic_DC_CLReqControlModeType | BPT_Dynamic_DC_CLResControlModeType | BPT_Scheduled_DC_CLReqControlModeType | BPT_Scheduled_DC_CLResControlModeType | DC_CPDReqEnergyTransferModeType | DC_CPDResEnergyTransferModeType | DC_CableCheckReqType | DC_CableCheckResType | DC_ChargeLoopReqType | DC_ChargeLoopResType | DC_ChargeParameterDiscoveryReqType | DC_ChargeParameterDiscoveryResType | DC_PreChargeReqType | DC_PreChargeResType | DC_WeldingDetectionReqType | DC_WeldingDetectionResType | Dynamic_DC_CLReqControlModeType | Dynamic_DC_CLResControlModeType | Scheduled_DC_CLReqControlModeType | Scheduled_DC_CLResControlModeType
 
 __all__ = [
     'EvseNotificationType',
@@ -41713,4 +18078,24 @@ __all__ = [
     'V2GResponseType',
     'X509DataType',
     'X509IssuerSerialType',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'META_OF_TYPE',
+    'MODEL',
 ]

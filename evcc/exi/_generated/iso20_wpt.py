@@ -12,126 +12,91 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from evcc.exi._runtime import _BYTE_MASKS as _BM
-from evcc.exi._runtime import Named as _Named
-from evcc.exi._runtime import Reader, Writer
-from evcc.exi._runtime import any_element as _any
-from evcc.exi._runtime import more as _more
-from evcc.exi._runtime import stuck as _stuck
-from evcc.exi._runtime import check_bin as _cb
-from evcc.exi._runtime import check_bool as _cbool
-from evcc.exi._runtime import check_int as _ci
-from evcc.exi._runtime import check_len as _cl
-from evcc.exi._runtime import check_str as _cs
-from evcc.exi._runtime import deviation as _dv
-from evcc.exi._runtime import enc_error as _err
-from evcc.exi._runtime import read_qname as _rq
-from evcc.exi._runtime import unexpected as _unexpected
+from evcc.exi._bits import _BYTE_MASKS as _BM
+from evcc.exi._nodes import Named as _Named
+from evcc.exi._bits import Reader, Writer
+from evcc.exi._wildcards import any_element as _any
+from evcc.exi._bits import more as _more
+from evcc.exi._facets import stuck as _stuck
+from evcc.exi._facets import check_bin as _cb
+from evcc.exi._facets import check_bool as _cbool
+from evcc.exi._facets import check_int as _ci
+from evcc.exi._facets import check_len as _cl
+from evcc.exi._facets import check_str as _cs
+from evcc.exi._deviations import deviation as _dv
+from evcc.exi._facets import enc_error as _err
+from evcc.exi._qnames import read_qname as _rq
+from evcc.exi._facets import unexpected as _unexpected
+from evcc.exi._generated.xmldsig_types import (
+    CanonicalizationMethodType, DSAKeyValueType, DigestMethodType, KeyInfoType, KeyValueType,
+    ManifestType, ObjectType, PGPDataType, RSAKeyValueType, ReferenceType, RetrievalMethodType,
+    SPKIDataType, SignatureMethodType, SignaturePropertiesType, SignaturePropertyType,
+    SignatureType, SignatureValueType, SignedInfoType, TransformType, TransformsType,
+    X509DataType, X509IssuerSerialType, _FN60, _FN61, _FN62, _FN63, _FN64, _FN65, _FN66, _FN67,
+    _FN68, _FN69, _FN70, _FN71, _FN72, _FN73, _FN74, _FN75, _FN76, _FN77, _FN78, _FN79, _FN80,
+    _FN81, _K63, _K64, _K67, _K68, _K69, _K70, _K72, _K73, _K74, _K75, _K78, _d60, _d61, _d62,
+    _d63, _d64, _d65, _d66, _d67, _d68, _d69, _d70, _d71, _d72, _d73, _d74, _d75, _d76, _d77,
+    _d78, _d79, _d80, _d81, _dw11, _dw12, _dw13, _dw14, _dw15, _dw6, _e60, _e61, _e62, _e63,
+    _e64, _e65, _e66, _e67, _e68, _e69, _e70, _e71, _e72, _e73, _e74, _e75, _e76, _e77, _e78,
+    _e79, _e80, _e81, _ew11, _ew12, _ew13, _ew14, _ew15, _ew6, _s10, _s11, _s12, _s13, _s14,
+    _s15, _s5, _s6,
+)
+from evcc.exi._generated.iso20_common_types import (
+    CLReqControlModeType, CLResControlModeType, ChargeLoopReqType, ChargeLoopResType,
+    ChargeParameterDiscoveryReqType, ChargeParameterDiscoveryResType, DetailedCostType,
+    DetailedTaxType, DisplayParametersType, Dynamic_CLReqControlModeType,
+    Dynamic_CLResControlModeType, EVSEStatusType, EvseNotificationType,
+    ListOfRootCertificateIDsType, MessageHeaderType, MeterInfoType, ProcessingType,
+    RationalNumberType, ReceiptType, ResponseCodeType, Scheduled_CLReqControlModeType,
+    Scheduled_CLResControlModeType, V2GMessageType, V2GRequestType, V2GResponseType, _FN218,
+    _FN219, _FN220, _FN226, _FN233, _FN255, _FN275, _FN276, _FN280, _FN281, _FN282, _FN285,
+    _FN286, _FN287, _FN288, _FN289, _FN290, _FN291, _FN292, _FN293, _FN294, _FN295, _I103,
+    _I104, _I124, _V103, _V104, _V124, _d218, _d219, _d220, _d226, _d233, _d255, _d275, _d276,
+    _d280, _d281, _d282, _d285, _d286, _d287, _d288, _d289, _d290, _d291, _d292, _d293, _d294,
+    _d295, _dw1, _dw100, _dw101, _dw103, _dw104, _dw106, _dw119, _dw124, _dw125, _dw126, _dw22,
+    _dw26, _dw50, _dw57, _dw85, _dw96, _dw97, _e218, _e219, _e220, _e226, _e233, _e255, _e275,
+    _e276, _e280, _e281, _e282, _e285, _e286, _e287, _e288, _e289, _e290, _e291, _e292, _e293,
+    _e294, _e295, _ew1, _ew100, _ew101, _ew103, _ew104, _ew106, _ew119, _ew124, _ew125, _ew126,
+    _ew22, _ew26, _ew50, _ew57, _ew85, _ew96, _ew97, _s1, _s100, _s101, _s103, _s104, _s106,
+    _s119, _s124, _s125, _s126, _s22, _s26, _s50, _s57, _s85, _s96, _s97,
+)
 
 _new: Any = object.__new__
 
 GRAMMAR = 'iso20-wpt'
 
-
-class ResponseCodeType(str, enum.Enum):
-    """Enumeration responseCodeType."""
-
-    OK = 'OK'
-    OK_CertificateExpiresSoon = 'OK_CertificateExpiresSoon'
-    OK_NewSessionEstablished = 'OK_NewSessionEstablished'
-    OK_OldSessionJoined = 'OK_OldSessionJoined'
-    OK_PowerToleranceConfirmed = 'OK_PowerToleranceConfirmed'
-    WARNING_AuthorizationSelectionInvalid = 'WARNING_AuthorizationSelectionInvalid'
-    WARNING_CertificateExpired = 'WARNING_CertificateExpired'
-    WARNING_CertificateNotYetValid = 'WARNING_CertificateNotYetValid'
-    WARNING_CertificateRevoked = 'WARNING_CertificateRevoked'
-    WARNING_CertificateValidationError = 'WARNING_CertificateValidationError'
-    WARNING_ChallengeInvalid = 'WARNING_ChallengeInvalid'
-    WARNING_EIMAuthorizationFailure = 'WARNING_EIMAuthorizationFailure'
-    WARNING_eMSPUnknown = 'WARNING_eMSPUnknown'
-    WARNING_EVPowerProfileViolation = 'WARNING_EVPowerProfileViolation'
-    WARNING_GeneralPnCAuthorizationError = 'WARNING_GeneralPnCAuthorizationError'
-    WARNING_NoCertificateAvailable = 'WARNING_NoCertificateAvailable'
-    WARNING_NoContractMatchingPCIDFound = 'WARNING_NoContractMatchingPCIDFound'
-    WARNING_PowerToleranceNotConfirmed = 'WARNING_PowerToleranceNotConfirmed'
-    WARNING_ScheduleRenegotiationFailed = 'WARNING_ScheduleRenegotiationFailed'
-    WARNING_StandbyNotAllowed = 'WARNING_StandbyNotAllowed'
-    WARNING_WPT = 'WARNING_WPT'
-    FAILED = 'FAILED'
-    FAILED_AssociationError = 'FAILED_AssociationError'
-    FAILED_ContactorError = 'FAILED_ContactorError'
-    FAILED_EVPowerProfileInvalid = 'FAILED_EVPowerProfileInvalid'
-    FAILED_EVPowerProfileViolation = 'FAILED_EVPowerProfileViolation'
-    FAILED_MeteringSignatureNotValid = 'FAILED_MeteringSignatureNotValid'
-    FAILED_NoEnergyTransferServiceSelected = 'FAILED_NoEnergyTransferServiceSelected'
-    FAILED_NoServiceRenegotiationSupported = 'FAILED_NoServiceRenegotiationSupported'
-    FAILED_PauseNotAllowed = 'FAILED_PauseNotAllowed'
-    FAILED_PowerDeliveryNotApplied = 'FAILED_PowerDeliveryNotApplied'
-    FAILED_PowerToleranceNotConfirmed = 'FAILED_PowerToleranceNotConfirmed'
-    FAILED_ScheduleRenegotiation = 'FAILED_ScheduleRenegotiation'
-    FAILED_ScheduleSelectionInvalid = 'FAILED_ScheduleSelectionInvalid'
-    FAILED_SequenceError = 'FAILED_SequenceError'
-    FAILED_ServiceIDInvalid = 'FAILED_ServiceIDInvalid'
-    FAILED_ServiceSelectionInvalid = 'FAILED_ServiceSelectionInvalid'
-    FAILED_SignatureError = 'FAILED_SignatureError'
-    FAILED_UnknownSession = 'FAILED_UnknownSession'
-    FAILED_WrongChargeParameter = 'FAILED_WrongChargeParameter'
-
-
-_V9 = tuple(ResponseCodeType)
-_I9: dict[Any, int] = {m.value: k for k, m in enumerate(ResponseCodeType)}
-
-class EvseNotificationType(str, enum.Enum):
-    """Enumeration evseNotificationType."""
-
-    Pause = 'Pause'
-    ExitStandby = 'ExitStandby'
-    Terminate = 'Terminate'
-    ScheduleRenegotiation = 'ScheduleRenegotiation'
-    ServiceRenegotiation = 'ServiceRenegotiation'
-    MeteringConfirmation = 'MeteringConfirmation'
-
-
-_V14 = tuple(EvseNotificationType)
-_I14: dict[Any, int] = {m.value: k for k, m in enumerate(EvseNotificationType)}
-
 class WPT_AlignmentCheckMethodType(str, enum.Enum):
-    """Enumeration WPT_AlignmentCheckMethodType."""
+    """Enumeration {urn:iso:std:iso:15118:-20:WPT}WPT_AlignmentCheckMethodType."""
 
     PowerCheck = 'PowerCheck'
     LPE = 'LPE'
     Proprietary = 'Proprietary'
 
 
-_V24 = tuple(WPT_AlignmentCheckMethodType)
-_I24: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_AlignmentCheckMethodType)}
-
-class ProcessingType(str, enum.Enum):
-    """Enumeration processingType."""
-
-    Finished = 'Finished'
-    Ongoing = 'Ongoing'
-    Ongoing_WaitingForCustomerInteraction = 'Ongoing_WaitingForCustomerInteraction'
+_V129 = tuple(WPT_AlignmentCheckMethodType)
 
 
-_V25 = tuple(ProcessingType)
-_I25: dict[Any, int] = {m.value: k for k, m in enumerate(ProcessingType)}
+_I129: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_AlignmentCheckMethodType)}
+
 
 class WPT_EVResultType(str, enum.Enum):
-    """Enumeration WPT_EVResultType."""
+    """Enumeration {urn:iso:std:iso:15118:-20:WPT}WPT_EVResultType."""
 
     EVResultUnknown = 'EVResultUnknown'
     EVResultSuccess = 'EVResultSuccess'
     EVResultFailed = 'EVResultFailed'
 
 
-_V26 = tuple(WPT_EVResultType)
-_I26: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_EVResultType)}
+_V130 = tuple(WPT_EVResultType)
+
+
+_I130: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_EVResultType)}
+
 
 class WPT_EVPCChargeDiagnosticsType(str, enum.Enum):
-    """Enumeration WPT_EVPCChargeDiagnosticsType."""
+    """Enumeration {urn:iso:std:iso:15118:-20:WPT}WPT_EVPCChargeDiagnosticsType."""
 
     EVPCNoIssue = 'EVPCNoIssue'
     EVPCTempOverheatDetected = 'EVPCTempOverheatDetected'
@@ -139,11 +104,14 @@ class WPT_EVPCChargeDiagnosticsType(str, enum.Enum):
     EVPCAnomalyDetected = 'EVPCAnomalyDetected'
 
 
-_V28 = tuple(WPT_EVPCChargeDiagnosticsType)
-_I28: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_EVPCChargeDiagnosticsType)}
+_V132 = tuple(WPT_EVPCChargeDiagnosticsType)
+
+
+_I132: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_EVPCChargeDiagnosticsType)}
+
 
 class WPT_SPCChargeDiagnosticsType(str, enum.Enum):
-    """Enumeration WPT_SPCChargeDiagnosticsType."""
+    """Enumeration {urn:iso:std:iso:15118:-20:WPT}WPT_SPCChargeDiagnosticsType."""
 
     SPCNoIssue = 'SPCNoIssue'
     SPCFODDetected = 'SPCFODDetected'
@@ -153,11 +121,14 @@ class WPT_SPCChargeDiagnosticsType(str, enum.Enum):
     SPCAnomalyDetected = 'SPCAnomalyDetected'
 
 
-_V29 = tuple(WPT_SPCChargeDiagnosticsType)
-_I29: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_SPCChargeDiagnosticsType)}
+_V133 = tuple(WPT_SPCChargeDiagnosticsType)
+
+
+_I133: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_SPCChargeDiagnosticsType)}
+
 
 class WPT_PowerClassType(str, enum.Enum):
-    """Enumeration WPT_PowerClassType."""
+    """Enumeration {urn:iso:std:iso:15118:-20:WPT}WPT_PowerClassType."""
 
     MF_WPT1 = 'MF-WPT1'
     MF_WPT2 = 'MF-WPT2'
@@ -165,11 +136,14 @@ class WPT_PowerClassType(str, enum.Enum):
     MF_WPT4 = 'MF-WPT4'
 
 
-_V30 = tuple(WPT_PowerClassType)
-_I30: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_PowerClassType)}
+_V134 = tuple(WPT_PowerClassType)
+
+
+_I134: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_PowerClassType)}
+
 
 class WPT_FinePositioningMethodType(str, enum.Enum):
-    """Enumeration WPT_FinePositioningMethodType."""
+    """Enumeration {urn:iso:std:iso:15118:-20:WPT}WPT_FinePositioningMethodType."""
 
     Manual = 'Manual'
     LF_TxEV = 'LF_TxEV'
@@ -178,11 +152,14 @@ class WPT_FinePositioningMethodType(str, enum.Enum):
     Proprietary = 'Proprietary'
 
 
-_V31 = tuple(WPT_FinePositioningMethodType)
-_I31: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_FinePositioningMethodType)}
+_V135 = tuple(WPT_FinePositioningMethodType)
+
+
+_I135: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_FinePositioningMethodType)}
+
 
 class WPT_PairingMethodType(str, enum.Enum):
-    """Enumeration WPT_PairingMethodType."""
+    """Enumeration {urn:iso:std:iso:15118:-20:WPT}WPT_PairingMethodType."""
 
     External_confirmation = 'External confirmation'
     LPE = 'LPE'
@@ -192,8 +169,10 @@ class WPT_PairingMethodType(str, enum.Enum):
     Proprietary = 'Proprietary'
 
 
-_V33 = tuple(WPT_PairingMethodType)
-_I33: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_PairingMethodType)}
+_V136 = tuple(WPT_PairingMethodType)
+
+
+_I136: dict[Any, int] = {m.value: k for k, m in enumerate(WPT_PairingMethodType)}
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -584,766 +563,6 @@ class WPT_ChargeLoopResType:
         if not isinstance(other, WPT_ChargeLoopResType) or other.__class__ is not self.__class__:
             return NotImplemented
         return (self.header, self.response_code, self.evse_status, self.meter_info, self.receipt, self.evpc_power_request, self.sd_power_input, self.spc_max_output_power_limit, self.spc_min_output_power_limit, self.spc_charge_diagnostics, self.spc_operating_frequency, self.spc_power_control_parameter, self.manufacturer_specific_data_container) == (other.header, other.response_code, other.evse_status, other.meter_info, other.receipt, other.evpc_power_request, other.sd_power_input, other.spc_max_output_power_limit, other.spc_min_output_power_limit, other.spc_charge_diagnostics, other.spc_operating_frequency, other.spc_power_control_parameter, other.manufacturer_specific_data_container)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class CLReqControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}CLReqControlModeType."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"CLReqControlModeType()"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CLReqControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return () == ()
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class CLResControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}CLResControlModeType."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"CLResControlModeType()"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CLResControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return () == ()
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureType."""
-
-    __slots__ = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
-
-    id: str | None
-    signed_info: SignedInfoType
-    signature_value: SignatureValueType
-    key_info: KeyInfoType | None
-    object_: list[ObjectType]
-
-    def __init__(self, *, id: str | None = None, signed_info: SignedInfoType, signature_value: SignatureValueType, key_info: KeyInfoType | None = None, object_: list[ObjectType] | None = None) -> None:
-        self.id = id
-        self.signed_info = signed_info
-        self.signature_value = signature_value
-        self.key_info = key_info
-        self.object_ = [] if object_ is None else object_
-
-    def __repr__(self) -> str:
-        return f"SignatureType(id={self.id!r}, signed_info={self.signed_info!r}, signature_value={self.signature_value!r}, key_info={self.key_info!r}, object_={self.object_!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.signed_info, self.signature_value, self.key_info, self.object_) == (other.id, other.signed_info, other.signature_value, other.key_info, other.object_)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureValueType."""
-
-    __slots__ = ('id', 'value')
-
-    id: str | None
-    value: bytes
-
-    def __init__(self, *, id: str | None = None, value: bytes) -> None:
-        self.id = id
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"SignatureValueType(id={self.id!r}, value={self.value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.value) == (other.id, other.value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignedInfoType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignedInfoType."""
-
-    __slots__ = ('id', 'canonicalization_method', 'signature_method', 'reference')
-
-    id: str | None
-    canonicalization_method: CanonicalizationMethodType
-    signature_method: SignatureMethodType
-    reference: list[ReferenceType]
-
-    def __init__(self, *, id: str | None = None, canonicalization_method: CanonicalizationMethodType, signature_method: SignatureMethodType, reference: list[ReferenceType] | None = None) -> None:
-        self.id = id
-        self.canonicalization_method = canonicalization_method
-        self.signature_method = signature_method
-        self.reference = [] if reference is None else reference
-
-    def __repr__(self) -> str:
-        return f"SignedInfoType(id={self.id!r}, canonicalization_method={self.canonicalization_method!r}, signature_method={self.signature_method!r}, reference={self.reference!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignedInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.canonicalization_method, self.signature_method, self.reference) == (other.id, other.canonicalization_method, other.signature_method, other.reference)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class CanonicalizationMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}CanonicalizationMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"CanonicalizationMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, CanonicalizationMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignatureMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignatureMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SignatureMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignatureMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ReferenceType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ReferenceType."""
-
-    __slots__ = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
-
-    id: str | None
-    type_: str | None
-    uri: str | None
-    transforms: TransformsType | None
-    digest_method: DigestMethodType
-    digest_value: bytes
-
-    def __init__(self, *, id: str | None = None, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None, digest_method: DigestMethodType, digest_value: bytes) -> None:
-        self.id = id
-        self.type_ = type_
-        self.uri = uri
-        self.transforms = transforms
-        self.digest_method = digest_method
-        self.digest_value = digest_value
-
-    def __repr__(self) -> str:
-        return f"ReferenceType(id={self.id!r}, type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r}, digest_method={self.digest_method!r}, digest_value={self.digest_value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ReferenceType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.type_, self.uri, self.transforms, self.digest_method, self.digest_value) == (other.id, other.type_, other.uri, other.transforms, other.digest_method, other.digest_value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class TransformsType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformsType."""
-
-    __slots__ = ('transform',)
-
-    transform: list[TransformType]
-
-    def __init__(self, *, transform: list[TransformType] | None = None) -> None:
-        self.transform = [] if transform is None else transform
-
-    def __repr__(self) -> str:
-        return f"TransformsType(transform={self.transform!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TransformsType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.transform,) == (other.transform,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class TransformType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}TransformType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"TransformType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, TransformType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DigestMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}DigestMethodType."""
-
-    __slots__ = ('algorithm', 'content')
-
-    algorithm: str
-    content: list[Any]
-
-    def __init__(self, *, algorithm: str, content: list[Any] | None = None) -> None:
-        self.algorithm = algorithm
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"DigestMethodType(algorithm={self.algorithm!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DigestMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.algorithm, self.content) == (other.algorithm, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class KeyInfoType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyInfoType."""
-
-    __slots__ = ('id', 'content')
-
-    id: str | None
-    content: list[Any]
-
-    def __init__(self, *, id: str | None = None, content: list[Any] | None = None) -> None:
-        self.id = id
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"KeyInfoType(id={self.id!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.content) == (other.id, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class KeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}KeyValueType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"KeyValueType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, KeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RetrievalMethodType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}RetrievalMethodType."""
-
-    __slots__ = ('type_', 'uri', 'transforms')
-
-    type_: str | None
-    uri: str | None
-    transforms: TransformsType | None
-
-    def __init__(self, *, type_: str | None = None, uri: str | None = None, transforms: TransformsType | None = None) -> None:
-        self.type_ = type_
-        self.uri = uri
-        self.transforms = transforms
-
-    def __repr__(self) -> str:
-        return f"RetrievalMethodType(type_={self.type_!r}, uri={self.uri!r}, transforms={self.transforms!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RetrievalMethodType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.type_, self.uri, self.transforms) == (other.type_, other.uri, other.transforms)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class X509DataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}X509DataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"X509DataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, X509DataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class PGPDataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}PGPDataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"PGPDataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, PGPDataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SPKIDataType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SPKIDataType."""
-
-    __slots__ = ('content',)
-
-    content: list[Any]
-
-    def __init__(self, *, content: list[Any] | None = None) -> None:
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SPKIDataType(content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SPKIDataType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.content,) == (other.content,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ObjectType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ObjectType."""
-
-    __slots__ = ('encoding', 'id', 'mime_type', 'content')
-
-    encoding: str | None
-    id: str | None
-    mime_type: str | None
-    content: list[Any]
-
-    def __init__(self, *, encoding: str | None = None, id: str | None = None, mime_type: str | None = None, content: list[Any] | None = None) -> None:
-        self.encoding = encoding
-        self.id = id
-        self.mime_type = mime_type
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"ObjectType(encoding={self.encoding!r}, id={self.id!r}, mime_type={self.mime_type!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ObjectType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.encoding, self.id, self.mime_type, self.content) == (other.encoding, other.id, other.mime_type, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ManifestType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}ManifestType."""
-
-    __slots__ = ('id', 'reference')
-
-    id: str | None
-    reference: list[ReferenceType]
-
-    def __init__(self, *, id: str | None = None, reference: list[ReferenceType] | None = None) -> None:
-        self.id = id
-        self.reference = [] if reference is None else reference
-
-    def __repr__(self) -> str:
-        return f"ManifestType(id={self.id!r}, reference={self.reference!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ManifestType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.reference) == (other.id, other.reference)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignaturePropertiesType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertiesType."""
-
-    __slots__ = ('id', 'signature_property')
-
-    id: str | None
-    signature_property: list[SignaturePropertyType]
-
-    def __init__(self, *, id: str | None = None, signature_property: list[SignaturePropertyType] | None = None) -> None:
-        self.id = id
-        self.signature_property = [] if signature_property is None else signature_property
-
-    def __repr__(self) -> str:
-        return f"SignaturePropertiesType(id={self.id!r}, signature_property={self.signature_property!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignaturePropertiesType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.signature_property) == (other.id, other.signature_property)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class SignaturePropertyType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}SignaturePropertyType."""
-
-    __slots__ = ('id', 'target', 'content')
-
-    id: str | None
-    target: str
-    content: list[Any]
-
-    def __init__(self, *, id: str | None = None, target: str, content: list[Any] | None = None) -> None:
-        self.id = id
-        self.target = target
-        self.content = [] if content is None else content
-
-    def __repr__(self) -> str:
-        return f"SignaturePropertyType(id={self.id!r}, target={self.target!r}, content={self.content!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, SignaturePropertyType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.id, self.target, self.content) == (other.id, other.target, other.content)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DSAKeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}DSAKeyValueType."""
-
-    __slots__ = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
-
-    p: bytes | None
-    q: bytes | None
-    g: bytes | None
-    y: bytes
-    j: bytes | None
-    seed: bytes | None
-    pgen_counter: bytes | None
-
-    def __init__(self, *, p: bytes | None = None, q: bytes | None = None, g: bytes | None = None, y: bytes, j: bytes | None = None, seed: bytes | None = None, pgen_counter: bytes | None = None) -> None:
-        self.p = p
-        self.q = q
-        self.g = g
-        self.y = y
-        self.j = j
-        self.seed = seed
-        self.pgen_counter = pgen_counter
-
-    def __repr__(self) -> str:
-        return f"DSAKeyValueType(p={self.p!r}, q={self.q!r}, g={self.g!r}, y={self.y!r}, j={self.j!r}, seed={self.seed!r}, pgen_counter={self.pgen_counter!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DSAKeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.p, self.q, self.g, self.y, self.j, self.seed, self.pgen_counter) == (other.p, other.q, other.g, other.y, other.j, other.seed, other.pgen_counter)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RSAKeyValueType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}RSAKeyValueType."""
-
-    __slots__ = ('modulus', 'exponent')
-
-    modulus: bytes
-    exponent: bytes
-
-    def __init__(self, *, modulus: bytes, exponent: bytes) -> None:
-        self.modulus = modulus
-        self.exponent = exponent
-
-    def __repr__(self) -> str:
-        return f"RSAKeyValueType(modulus={self.modulus!r}, exponent={self.exponent!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RSAKeyValueType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.modulus, self.exponent) == (other.modulus, other.exponent)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class X509IssuerSerialType:
-    """Complex type {http://www.w3.org/2000/09/xmldsig#}X509IssuerSerialType."""
-
-    __slots__ = ('x509_issuer_name', 'x509_serial_number')
-
-    x509_issuer_name: str
-    x509_serial_number: int
-
-    def __init__(self, *, x509_issuer_name: str, x509_serial_number: int) -> None:
-        self.x509_issuer_name = x509_issuer_name
-        self.x509_serial_number = x509_serial_number
-
-    def __repr__(self) -> str:
-        return f"X509IssuerSerialType(x509_issuer_name={self.x509_issuer_name!r}, x509_serial_number={self.x509_serial_number!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, X509IssuerSerialType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.x509_issuer_name, self.x509_serial_number) == (other.x509_issuer_name, other.x509_serial_number)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class MessageHeaderType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}MessageHeaderType."""
-
-    __slots__ = ('session_id', 'time_stamp', 'signature')
-
-    session_id: bytes
-    time_stamp: int
-    signature: SignatureType | None
-
-    def __init__(self, *, session_id: bytes, time_stamp: int, signature: SignatureType | None = None) -> None:
-        self.session_id = session_id
-        self.time_stamp = time_stamp
-        self.signature = signature
-
-    def __repr__(self) -> str:
-        return f"MessageHeaderType(session_id={self.session_id!r}, time_stamp={self.time_stamp!r}, signature={self.signature!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, MessageHeaderType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.session_id, self.time_stamp, self.signature) == (other.session_id, other.time_stamp, other.signature)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DisplayParametersType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DisplayParametersType."""
-
-    __slots__ = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
-
-    present_soc: int | None
-    minimum_soc: int | None
-    target_soc: int | None
-    maximum_soc: int | None
-    remaining_time_to_minimum_soc: int | None
-    remaining_time_to_target_soc: int | None
-    remaining_time_to_maximum_soc: int | None
-    charging_complete: bool | None
-    battery_energy_capacity: RationalNumberType | None
-    inlet_hot: bool | None
-
-    def __init__(self, *, present_soc: int | None = None, minimum_soc: int | None = None, target_soc: int | None = None, maximum_soc: int | None = None, remaining_time_to_minimum_soc: int | None = None, remaining_time_to_target_soc: int | None = None, remaining_time_to_maximum_soc: int | None = None, charging_complete: bool | None = None, battery_energy_capacity: RationalNumberType | None = None, inlet_hot: bool | None = None) -> None:
-        self.present_soc = present_soc
-        self.minimum_soc = minimum_soc
-        self.target_soc = target_soc
-        self.maximum_soc = maximum_soc
-        self.remaining_time_to_minimum_soc = remaining_time_to_minimum_soc
-        self.remaining_time_to_target_soc = remaining_time_to_target_soc
-        self.remaining_time_to_maximum_soc = remaining_time_to_maximum_soc
-        self.charging_complete = charging_complete
-        self.battery_energy_capacity = battery_energy_capacity
-        self.inlet_hot = inlet_hot
-
-    def __repr__(self) -> str:
-        return f"DisplayParametersType(present_soc={self.present_soc!r}, minimum_soc={self.minimum_soc!r}, target_soc={self.target_soc!r}, maximum_soc={self.maximum_soc!r}, remaining_time_to_minimum_soc={self.remaining_time_to_minimum_soc!r}, remaining_time_to_target_soc={self.remaining_time_to_target_soc!r}, remaining_time_to_maximum_soc={self.remaining_time_to_maximum_soc!r}, charging_complete={self.charging_complete!r}, battery_energy_capacity={self.battery_energy_capacity!r}, inlet_hot={self.inlet_hot!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DisplayParametersType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.present_soc, self.minimum_soc, self.target_soc, self.maximum_soc, self.remaining_time_to_minimum_soc, self.remaining_time_to_target_soc, self.remaining_time_to_maximum_soc, self.charging_complete, self.battery_energy_capacity, self.inlet_hot) == (other.present_soc, other.minimum_soc, other.target_soc, other.maximum_soc, other.remaining_time_to_minimum_soc, other.remaining_time_to_target_soc, other.remaining_time_to_maximum_soc, other.charging_complete, other.battery_energy_capacity, other.inlet_hot)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class EVSEStatusType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}EVSEStatusType."""
-
-    __slots__ = ('notification_max_delay', 'evse_notification')
-
-    notification_max_delay: int
-    evse_notification: EvseNotificationType
-
-    def __init__(self, *, notification_max_delay: int, evse_notification: EvseNotificationType) -> None:
-        self.notification_max_delay = notification_max_delay
-        self.evse_notification = evse_notification
-
-    def __repr__(self) -> str:
-        return f"EVSEStatusType(notification_max_delay={self.notification_max_delay!r}, evse_notification={self.evse_notification!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, EVSEStatusType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.notification_max_delay, self.evse_notification) == (other.notification_max_delay, other.evse_notification)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class MeterInfoType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}MeterInfoType."""
-
-    __slots__ = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
-
-    meter_id: str
-    charged_energy_reading_wh: int
-    bpt_discharged_energy_reading_wh: int | None
-    capacitive_energy_reading_va_rh: int | None
-    bpt_inductive_energy_reading_va_rh: int | None
-    meter_signature: bytes | None
-    meter_status: int | None
-    meter_timestamp: int | None
-
-    def __init__(self, *, meter_id: str, charged_energy_reading_wh: int, bpt_discharged_energy_reading_wh: int | None = None, capacitive_energy_reading_va_rh: int | None = None, bpt_inductive_energy_reading_va_rh: int | None = None, meter_signature: bytes | None = None, meter_status: int | None = None, meter_timestamp: int | None = None) -> None:
-        self.meter_id = meter_id
-        self.charged_energy_reading_wh = charged_energy_reading_wh
-        self.bpt_discharged_energy_reading_wh = bpt_discharged_energy_reading_wh
-        self.capacitive_energy_reading_va_rh = capacitive_energy_reading_va_rh
-        self.bpt_inductive_energy_reading_va_rh = bpt_inductive_energy_reading_va_rh
-        self.meter_signature = meter_signature
-        self.meter_status = meter_status
-        self.meter_timestamp = meter_timestamp
-
-    def __repr__(self) -> str:
-        return f"MeterInfoType(meter_id={self.meter_id!r}, charged_energy_reading_wh={self.charged_energy_reading_wh!r}, bpt_discharged_energy_reading_wh={self.bpt_discharged_energy_reading_wh!r}, capacitive_energy_reading_va_rh={self.capacitive_energy_reading_va_rh!r}, bpt_inductive_energy_reading_va_rh={self.bpt_inductive_energy_reading_va_rh!r}, meter_signature={self.meter_signature!r}, meter_status={self.meter_status!r}, meter_timestamp={self.meter_timestamp!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, MeterInfoType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.meter_id, self.charged_energy_reading_wh, self.bpt_discharged_energy_reading_wh, self.capacitive_energy_reading_va_rh, self.bpt_inductive_energy_reading_va_rh, self.meter_signature, self.meter_status, self.meter_timestamp) == (other.meter_id, other.charged_energy_reading_wh, other.bpt_discharged_energy_reading_wh, other.capacitive_energy_reading_va_rh, other.bpt_inductive_energy_reading_va_rh, other.meter_signature, other.meter_status, other.meter_timestamp)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ReceiptType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ReceiptType."""
-
-    __slots__ = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
-
-    time_anchor: int
-    energy_costs: DetailedCostType | None
-    occupancy_costs: DetailedCostType | None
-    additional_services_costs: DetailedCostType | None
-    overstay_costs: DetailedCostType | None
-    tax_costs: list[DetailedTaxType]
-
-    def __init__(self, *, time_anchor: int, energy_costs: DetailedCostType | None = None, occupancy_costs: DetailedCostType | None = None, additional_services_costs: DetailedCostType | None = None, overstay_costs: DetailedCostType | None = None, tax_costs: list[DetailedTaxType] | None = None) -> None:
-        self.time_anchor = time_anchor
-        self.energy_costs = energy_costs
-        self.occupancy_costs = occupancy_costs
-        self.additional_services_costs = additional_services_costs
-        self.overstay_costs = overstay_costs
-        self.tax_costs = [] if tax_costs is None else tax_costs
-
-    def __repr__(self) -> str:
-        return f"ReceiptType(time_anchor={self.time_anchor!r}, energy_costs={self.energy_costs!r}, occupancy_costs={self.occupancy_costs!r}, additional_services_costs={self.additional_services_costs!r}, overstay_costs={self.overstay_costs!r}, tax_costs={self.tax_costs!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ReceiptType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.time_anchor, self.energy_costs, self.occupancy_costs, self.additional_services_costs, self.overstay_costs, self.tax_costs) == (other.time_anchor, other.energy_costs, other.occupancy_costs, other.additional_services_costs, other.overstay_costs, other.tax_costs)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class RationalNumberType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}RationalNumberType."""
-
-    __slots__ = ('exponent', 'value')
-
-    exponent: int
-    value: int
-
-    def __init__(self, *, exponent: int, value: int) -> None:
-        self.exponent = exponent
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"RationalNumberType(exponent={self.exponent!r}, value={self.value!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, RationalNumberType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.exponent, self.value) == (other.exponent, other.value)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DetailedCostType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DetailedCostType."""
-
-    __slots__ = ('amount', 'cost_per_unit')
-
-    amount: RationalNumberType
-    cost_per_unit: RationalNumberType
-
-    def __init__(self, *, amount: RationalNumberType, cost_per_unit: RationalNumberType) -> None:
-        self.amount = amount
-        self.cost_per_unit = cost_per_unit
-
-    def __repr__(self) -> str:
-        return f"DetailedCostType(amount={self.amount!r}, cost_per_unit={self.cost_per_unit!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DetailedCostType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.amount, self.cost_per_unit) == (other.amount, other.cost_per_unit)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class DetailedTaxType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}DetailedTaxType."""
-
-    __slots__ = ('tax_rule_id', 'amount')
-
-    tax_rule_id: int
-    amount: RationalNumberType
-
-    def __init__(self, *, tax_rule_id: int, amount: RationalNumberType) -> None:
-        self.tax_rule_id = tax_rule_id
-        self.amount = amount
-
-    def __repr__(self) -> str:
-        return f"DetailedTaxType(tax_rule_id={self.tax_rule_id!r}, amount={self.amount!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, DetailedTaxType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.tax_rule_id, self.amount) == (other.tax_rule_id, other.amount)
 
 
 @dataclass(init=False, repr=False, eq=False, match_args=False)
@@ -1836,448 +1055,7 @@ class WPT_CoordinateXYZType:
         return (self.coordx, self.coordy, self.coordz) == (other.coordx, other.coordy, other.coordz)
 
 
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ChargeLoopReqType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeLoopReqType."""
-
-    __slots__ = ('header', 'display_parameters', 'meter_info_requested')
-
-    header: MessageHeaderType
-    display_parameters: DisplayParametersType | None
-    meter_info_requested: bool
-
-    def __init__(self, *, header: MessageHeaderType, display_parameters: DisplayParametersType | None = None, meter_info_requested: bool) -> None:
-        self.header = header
-        self.display_parameters = display_parameters
-        self.meter_info_requested = meter_info_requested
-
-    def __repr__(self) -> str:
-        return f"ChargeLoopReqType(header={self.header!r}, display_parameters={self.display_parameters!r}, meter_info_requested={self.meter_info_requested!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChargeLoopReqType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header, self.display_parameters, self.meter_info_requested) == (other.header, other.display_parameters, other.meter_info_requested)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ChargeLoopResType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeLoopResType."""
-
-    __slots__ = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
-
-    header: MessageHeaderType
-    response_code: ResponseCodeType
-    evse_status: EVSEStatusType | None
-    meter_info: MeterInfoType | None
-    receipt: ReceiptType | None
-
-    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType, evse_status: EVSEStatusType | None = None, meter_info: MeterInfoType | None = None, receipt: ReceiptType | None = None) -> None:
-        self.header = header
-        self.response_code = response_code
-        self.evse_status = evse_status
-        self.meter_info = meter_info
-        self.receipt = receipt
-
-    def __repr__(self) -> str:
-        return f"ChargeLoopResType(header={self.header!r}, response_code={self.response_code!r}, evse_status={self.evse_status!r}, meter_info={self.meter_info!r}, receipt={self.receipt!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChargeLoopResType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header, self.response_code, self.evse_status, self.meter_info, self.receipt) == (other.header, other.response_code, other.evse_status, other.meter_info, other.receipt)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ChargeParameterDiscoveryReqType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeParameterDiscoveryReqType."""
-
-    __slots__ = ('header',)
-
-    header: MessageHeaderType
-
-    def __init__(self, *, header: MessageHeaderType) -> None:
-        self.header = header
-
-    def __repr__(self) -> str:
-        return f"ChargeParameterDiscoveryReqType(header={self.header!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChargeParameterDiscoveryReqType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header,) == (other.header,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ChargeParameterDiscoveryResType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ChargeParameterDiscoveryResType."""
-
-    __slots__ = ('header', 'response_code')
-
-    header: MessageHeaderType
-    response_code: ResponseCodeType
-
-    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType) -> None:
-        self.header = header
-        self.response_code = response_code
-
-    def __repr__(self) -> str:
-        return f"ChargeParameterDiscoveryResType(header={self.header!r}, response_code={self.response_code!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ChargeParameterDiscoveryResType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header, self.response_code) == (other.header, other.response_code)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class Dynamic_CLReqControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Dynamic_CLReqControlModeType."""
-
-    __slots__ = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
-
-    departure_time: int | None
-    ev_target_energy_request: RationalNumberType
-    ev_maximum_energy_request: RationalNumberType
-    ev_minimum_energy_request: RationalNumberType
-
-    def __init__(self, *, departure_time: int | None = None, ev_target_energy_request: RationalNumberType, ev_maximum_energy_request: RationalNumberType, ev_minimum_energy_request: RationalNumberType) -> None:
-        self.departure_time = departure_time
-        self.ev_target_energy_request = ev_target_energy_request
-        self.ev_maximum_energy_request = ev_maximum_energy_request
-        self.ev_minimum_energy_request = ev_minimum_energy_request
-
-    def __repr__(self) -> str:
-        return f"Dynamic_CLReqControlModeType(departure_time={self.departure_time!r}, ev_target_energy_request={self.ev_target_energy_request!r}, ev_maximum_energy_request={self.ev_maximum_energy_request!r}, ev_minimum_energy_request={self.ev_minimum_energy_request!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Dynamic_CLReqControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.departure_time, self.ev_target_energy_request, self.ev_maximum_energy_request, self.ev_minimum_energy_request) == (other.departure_time, other.ev_target_energy_request, other.ev_maximum_energy_request, other.ev_minimum_energy_request)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class Dynamic_CLResControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Dynamic_CLResControlModeType."""
-
-    __slots__ = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
-
-    departure_time: int | None
-    minimum_soc: int | None
-    target_soc: int | None
-    ack_max_delay: int | None
-
-    def __init__(self, *, departure_time: int | None = None, minimum_soc: int | None = None, target_soc: int | None = None, ack_max_delay: int | None = None) -> None:
-        self.departure_time = departure_time
-        self.minimum_soc = minimum_soc
-        self.target_soc = target_soc
-        self.ack_max_delay = ack_max_delay
-
-    def __repr__(self) -> str:
-        return f"Dynamic_CLResControlModeType(departure_time={self.departure_time!r}, minimum_soc={self.minimum_soc!r}, target_soc={self.target_soc!r}, ack_max_delay={self.ack_max_delay!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Dynamic_CLResControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.departure_time, self.minimum_soc, self.target_soc, self.ack_max_delay) == (other.departure_time, other.minimum_soc, other.target_soc, other.ack_max_delay)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class ListOfRootCertificateIDsType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}ListOfRootCertificateIDsType."""
-
-    __slots__ = ('root_certificate_id',)
-
-    root_certificate_id: list[X509IssuerSerialType]
-
-    def __init__(self, *, root_certificate_id: list[X509IssuerSerialType] | None = None) -> None:
-        self.root_certificate_id = [] if root_certificate_id is None else root_certificate_id
-
-    def __repr__(self) -> str:
-        return f"ListOfRootCertificateIDsType(root_certificate_id={self.root_certificate_id!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ListOfRootCertificateIDsType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.root_certificate_id,) == (other.root_certificate_id,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class Scheduled_CLReqControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Scheduled_CLReqControlModeType."""
-
-    __slots__ = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
-
-    ev_target_energy_request: RationalNumberType | None
-    ev_maximum_energy_request: RationalNumberType | None
-    ev_minimum_energy_request: RationalNumberType | None
-
-    def __init__(self, *, ev_target_energy_request: RationalNumberType | None = None, ev_maximum_energy_request: RationalNumberType | None = None, ev_minimum_energy_request: RationalNumberType | None = None) -> None:
-        self.ev_target_energy_request = ev_target_energy_request
-        self.ev_maximum_energy_request = ev_maximum_energy_request
-        self.ev_minimum_energy_request = ev_minimum_energy_request
-
-    def __repr__(self) -> str:
-        return f"Scheduled_CLReqControlModeType(ev_target_energy_request={self.ev_target_energy_request!r}, ev_maximum_energy_request={self.ev_maximum_energy_request!r}, ev_minimum_energy_request={self.ev_minimum_energy_request!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Scheduled_CLReqControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.ev_target_energy_request, self.ev_maximum_energy_request, self.ev_minimum_energy_request) == (other.ev_target_energy_request, other.ev_maximum_energy_request, other.ev_minimum_energy_request)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class Scheduled_CLResControlModeType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}Scheduled_CLResControlModeType."""
-
-    __slots__ = ()
-
-    def __init__(self) -> None:
-        pass
-
-    def __repr__(self) -> str:
-        return f"Scheduled_CLResControlModeType()"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Scheduled_CLResControlModeType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return () == ()
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class V2GMessageType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GMessageType."""
-
-    __slots__ = ('header',)
-
-    header: MessageHeaderType
-
-    def __init__(self, *, header: MessageHeaderType) -> None:
-        self.header = header
-
-    def __repr__(self) -> str:
-        return f"V2GMessageType(header={self.header!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, V2GMessageType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header,) == (other.header,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class V2GRequestType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GRequestType."""
-
-    __slots__ = ('header',)
-
-    header: MessageHeaderType
-
-    def __init__(self, *, header: MessageHeaderType) -> None:
-        self.header = header
-
-    def __repr__(self) -> str:
-        return f"V2GRequestType(header={self.header!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, V2GRequestType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header,) == (other.header,)
-
-
-@dataclass(init=False, repr=False, eq=False, match_args=False)
-class V2GResponseType:
-    """Complex type {urn:iso:std:iso:15118:-20:CommonTypes}V2GResponseType."""
-
-    __slots__ = ('header', 'response_code')
-
-    header: MessageHeaderType
-    response_code: ResponseCodeType
-
-    def __init__(self, *, header: MessageHeaderType, response_code: ResponseCodeType) -> None:
-        self.header = header
-        self.response_code = response_code
-
-    def __repr__(self) -> str:
-        return f"V2GResponseType(header={self.header!r}, response_code={self.response_code!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, V2GResponseType) or other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.header, self.response_code) == (other.header, other.response_code)
-
-
-def _s0(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'ID')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s1(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'base64Binary')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s2(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'anyURI')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s3(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'DigestValueType')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s4(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'string')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s5(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'CryptoBinary')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s6(w: Writer, v: Any) -> None:
- v = _ci(v, None, None, 'HMACOutputLengthType')
- w.integer(v)
-
-
-def _s7(w: Writer, v: Any) -> None:
- v = _ci(v, None, None, 'integer')
- w.integer(v)
-
-
-def _s8(w: Writer, v: Any) -> None:
- w.bits(1 if _cbool(v, 'boolean') else 0, 1)
-
-
-def _s9(w: Writer, v: Any) -> None:
- k = _I9.get(v)
- if k is None:
-  raise _err('responseCodeType', f"{v!r} is not an enumeration value")
- w.bits(k, 6)
-
-
-def _s10(w: Writer, v: Any) -> None:
- v = _ci(v, 1, 4294967295, 'numericIDType')
- w.uint(v)
-
-
-def _s11(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 100, 'percentValueType')
- w.bits(v, 7)
-
-
-def _s12(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 4294967295, 'unsignedInt')
- w.uint(v)
-
-
-def _s13(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 65535, 'unsignedShort')
- w.uint(v)
-
-
-def _s14(w: Writer, v: Any) -> None:
- k = _I14.get(v)
- if k is None:
-  raise _err('evseNotificationType', f"{v!r} is not an enumeration value")
- w.bits(k, 3)
-
-
-def _s15(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'sessionIDType')
- if w.validate:
-  _cl(len(v), 8, None, None, 'sessionIDType')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s16(w: Writer, v: Any) -> None:
- v = _ci(v, 0, 18446744073709551615, 'unsignedLong')
- w.uint(v)
-
-
-def _s17(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'meterIDType')
- if w.validate:
-  _cl(len(v), None, None, 32, 'meterIDType')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s18(w: Writer, v: Any) -> None:
- if type(v) is not bytes:
-  v = _cb(v, 'meterSignatureType')
- if w.validate:
-  _cl(len(v), None, None, 64, 'meterSignatureType')
- n = len(v)
- if n < 128:
-  w.a = (((w.a << 8) | n) << (8 * n)) | int.from_bytes(v, 'big')
- else:
-  w.binary(v)
-
-
-def _s19(w: Writer, v: Any) -> None:
- v = _ci(v, -32768, 32767, 'short')
- w.integer(v)
-
-
-def _s20(w: Writer, v: Any) -> None:
- v = _ci(v, -128, 127, 'byte')
- w.bits(v - -128, 8)
-
-
-def _s21(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'identifierType')
- if w.validate:
-  _cl(len(v), None, None, 255, 'identifierType')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s22(w: Writer, v: Any) -> None:
+def _s127(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'bssidType')
  if w.validate:
@@ -2289,7 +1067,7 @@ def _s22(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s23(w: Writer, v: Any) -> None:
+def _s128(w: Writer, v: Any) -> None:
  if type(v) is not str:
   v = _cs(v, 'ipaddressType')
  if w.validate:
@@ -2301,28 +1079,21 @@ def _s23(w: Writer, v: Any) -> None:
   w.string(v)
 
 
-def _s24(w: Writer, v: Any) -> None:
- k = _I24.get(v)
+def _s129(w: Writer, v: Any) -> None:
+ k = _I129.get(v)
  if k is None:
   raise _err('WPT_AlignmentCheckMethodType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s25(w: Writer, v: Any) -> None:
- k = _I25.get(v)
- if k is None:
-  raise _err('processingType', f"{v!r} is not an enumeration value")
- w.bits(k, 2)
-
-
-def _s26(w: Writer, v: Any) -> None:
- k = _I26.get(v)
+def _s130(w: Writer, v: Any) -> None:
+ k = _I130.get(v)
  if k is None:
   raise _err('WPT_EVResultType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s27(w: Writer, v: Any) -> None:
+def _s131(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'WPT_DataContainerType')
  if w.validate:
@@ -2334,47 +1105,47 @@ def _s27(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s28(w: Writer, v: Any) -> None:
- k = _I28.get(v)
+def _s132(w: Writer, v: Any) -> None:
+ k = _I132.get(v)
  if k is None:
   raise _err('WPT_EVPCChargeDiagnosticsType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s29(w: Writer, v: Any) -> None:
- k = _I29.get(v)
+def _s133(w: Writer, v: Any) -> None:
+ k = _I133.get(v)
  if k is None:
   raise _err('WPT_SPCChargeDiagnosticsType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _s30(w: Writer, v: Any) -> None:
- k = _I30.get(v)
+def _s134(w: Writer, v: Any) -> None:
+ k = _I134.get(v)
  if k is None:
   raise _err('WPT_PowerClassType', f"{v!r} is not an enumeration value")
  w.bits(k, 2)
 
 
-def _s31(w: Writer, v: Any) -> None:
- k = _I31.get(v)
+def _s135(w: Writer, v: Any) -> None:
+ k = _I135.get(v)
  if k is None:
   raise _err('WPT_FinePositioningMethodType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _s32(w: Writer, v: Any) -> None:
+def _s7(w: Writer, v: Any) -> None:
  v = _ci(v, 0, 255, 'unsignedByte')
  w.bits(v, 8)
 
 
-def _s33(w: Writer, v: Any) -> None:
- k = _I33.get(v)
+def _s136(w: Writer, v: Any) -> None:
+ k = _I136.get(v)
  if k is None:
   raise _err('WPT_PairingMethodType', f"{v!r} is not an enumeration value")
  w.bits(k, 3)
 
 
-def _s34(w: Writer, v: Any) -> None:
+def _s56(w: Writer, v: Any) -> None:
  if type(v) is not bytes:
   v = _cb(v, 'hexBinary')
  n = len(v)
@@ -2384,31 +1155,7 @@ def _s34(w: Writer, v: Any) -> None:
   w.binary(v)
 
 
-def _s35(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'descriptionType')
- if w.validate:
-  _cl(len(v), None, None, 160, 'descriptionType')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _s36(w: Writer, v: Any) -> None:
- if type(v) is not str:
-  v = _cs(v, 'nameType')
- if w.validate:
-  _cl(len(v), None, None, 80, 'nameType')
- n = len(v)
- if n < 126 and v.isascii():
-  w.a = (((w.a << 8) | (n + 2)) << (8 * n)) | int.from_bytes(v.encode('ascii'), 'big')
- else:
-  w.string(v)
-
-
-def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -2481,98 +1228,16 @@ def _dw0(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew0(w: Writer, v: Any) -> None:
+def _ew10(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s0(w, v)
+ _s10(w, v)
  w.bits(0, 1)
 
 
-def _dw1(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew1(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s1(w, v)
- w.bits(0, 1)
-
-
-def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw5(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -2614,252 +1279,6 @@ def _dw2(r: Reader, s: int = 0, f0: Any = "") -> Any:
    else:
     r.pos = p - 8
     f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew2(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s2(w, v)
- w.bits(0, 1)
-
-
-def _dw3(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew3(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s3(w, v)
- w.bits(0, 1)
-
-
-def _dw4(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew4(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s4(w, v)
- w.bits(0, 1)
-
-
-def _dw5(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -2900,7 +1319,7 @@ def _ew5(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw127(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -2908,19 +1327,15 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2938,19 +1353,15 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -2981,16 +1392,16 @@ def _dw6(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew6(w: Writer, v: Any) -> None:
+def _ew127(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s6(w, v)
+ _s127(w, v)
  w.bits(0, 1)
 
 
-def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw128(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -2998,19 +1409,15 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
@@ -3028,19 +1435,573 @@ def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
   p += 1
   c = (v >> (n - p)) & 1
   if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
+   p += 8
+   y = (v >> (n - p)) & 255
+   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
+    p += 8 * y - 16
+    f0 = t.decode('ascii')
+   else:
+    r.pos = p - 8
+    f0 = r.string()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew128(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s128(w, v)
+ w.bits(0, 1)
+
+
+def _dw129(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V129[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V129[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew129(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s129(w, v)
+ w.bits(0, 1)
+
+
+def _dw130(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V130[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V130[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew130(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s130(w, v)
+ w.bits(0, 1)
+
+
+def _dw131(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   y = (v >> (n - p)) & 255
+   if y <= 32:
+    p += 8 * y
+    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
+   else:
+    r.pos = p - 8
+    f0 = r.binary()
+    p = r.pos; v = r.v
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew131(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s131(w, v)
+ w.bits(0, 1)
+
+
+def _dw132(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V132[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V132[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew132(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s132(w, v)
+ w.bits(0, 1)
+
+
+def _dw133(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V133[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V133[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew133(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s133(w, v)
+ w.bits(0, 1)
+
+
+def _dw134(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V134[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 2
+   f0 = _V134[((v >> (n - p)) & 3)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew134(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s134(w, v)
+ w.bits(0, 1)
+
+
+def _dw135(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V135[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 3
+   f0 = _V135[((v >> (n - p)) & 7)]
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 0, 0, 2, 2)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 1:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   s = -1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 2, 1, 0, 1, 1)
+   p = r.pos; v = r.v
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ r.pos = p
+ return f0
+
+
+def _ew135(w: Writer, v: Any) -> None:
+ if v == "" or v == b"":
+  w.bits(8, 4)
+  return
+ w.bits(0, 1)
+ _s135(w, v)
+ w.bits(0, 1)
+
+
+def _dw7(r: Reader, s: int = 0, f0: Any = "") -> Any:
+ p = r.pos
+ v = r.v
+ n = r.nbits
+ while s == 0:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
+   s = 1
+  elif c == 1:
+   r.pos = p
+   s = _dv(r, 0, 0, 0, 0, 2)
+   p = r.pos; v = r.v
+   if s == -3:
+    return r.obj
+   if r.text is not None:
+    f0 = r.text
+    r.text = None
+  else:
+   r.pos = p
+   raise r.bad(c)
+ while s == 2:
+  p += 1
+  c = (v >> (n - p)) & 1
+  if c == 0:
+   p += 8
+   f0 = ((v >> (n - p)) & 255)
    s = 1
   elif c == 1:
    r.pos = p
@@ -3080,491 +2041,7 @@ def _ew7(w: Writer, v: Any) -> None:
  w.bits(0, 1)
 
 
-def _dw8(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = ((v >> (n - p)) & 1) == 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   f0 = ((v >> (n - p)) & 1) == 1
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew8(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s8(w, v)
- w.bits(0, 1)
-
-
-def _dw9(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 6
-   f0 = _V9[((v >> (n - p)) & 63)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 6
-   f0 = _V9[((v >> (n - p)) & 63)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew9(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s9(w, v)
- w.bits(0, 1)
-
-
-def _dw10(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew10(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s10(w, v)
- w.bits(0, 1)
-
-
-def _dw11(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 7
-   f0 = ((v >> (n - p)) & 127)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 7
-   f0 = ((v >> (n - p)) & 127)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew11(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s11(w, v)
- w.bits(0, 1)
-
-
-def _dw12(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew12(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s12(w, v)
- w.bits(0, 1)
-
-
-def _dw13(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     y = _more(r, y)
-     p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew13(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s13(w, v)
- w.bits(0, 1)
-
-
-def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
+def _dw136(r: Reader, s: int = 0, f0: Any = "") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3573,7 +2050,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 3
-   f0 = _V14[((v >> (n - p)) & 7)]
+   f0 = _V136[((v >> (n - p)) & 7)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -3592,7 +2069,7 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    p += 3
-   f0 = _V14[((v >> (n - p)) & 7)]
+   f0 = _V136[((v >> (n - p)) & 7)]
    s = 1
   elif c == 1:
    r.pos = p
@@ -3623,16 +2100,16 @@ def _dw14(r: Reader, s: int = 0, f0: Any = "") -> Any:
  return f0
 
 
-def _ew14(w: Writer, v: Any) -> None:
+def _ew136(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s14(w, v)
+ _s136(w, v)
  w.bits(0, 1)
 
 
-def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
+def _dw56(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  p = r.pos
  v = r.v
  n = r.nbits
@@ -3705,1620 +2182,16 @@ def _dw15(r: Reader, s: int = 0, f0: Any = b"") -> Any:
  return f0
 
 
-def _ew15(w: Writer, v: Any) -> None:
+def _ew56(w: Writer, v: Any) -> None:
  if v == "" or v == b"":
   w.bits(8, 4)
   return
  w.bits(0, 1)
- _s15(w, v)
+ _s56(w, v)
  w.bits(0, 1)
 
 
-def _dw16(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-      p += 24
-      y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-     else:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-    else:
-     y = (y & 127) | (y2 << 7)
-   f0 = y
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew16(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s16(w, v)
- w.bits(0, 1)
-
-
-def _dw17(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew17(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s17(w, v)
- w.bits(0, 1)
-
-
-def _dw18(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew18(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s18(w, v)
- w.bits(0, 1)
-
-
-def _dw19(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 9
-   y = (v >> (n - p)) & 511
-   g = y & 255
-   if g > 127:
-    p += 8
-    y2 = (v >> (n - p)) & 255
-    if y2 > 127:
-     r.pos = p - 8
-     g = _more(r, g)
-     p = r.pos; v = r.v
-    else:
-     g = (g & 127) | (y2 << 7)
-   f0 = -g - 1 if y > 255 else g
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew19(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s19(w, v)
- w.bits(0, 1)
-
-
-def _dw20(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255) + -128
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255) + -128
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew20(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s20(w, v)
- w.bits(0, 1)
-
-
-def _dw21(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew21(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s21(w, v)
- w.bits(0, 1)
-
-
-def _dw22(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew22(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s22(w, v)
- w.bits(0, 1)
-
-
-def _dw23(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew23(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s23(w, v)
- w.bits(0, 1)
-
-
-def _dw24(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V24[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V24[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew24(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s24(w, v)
- w.bits(0, 1)
-
-
-def _dw25(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V25[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V25[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew25(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s25(w, v)
- w.bits(0, 1)
-
-
-def _dw26(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V26[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V26[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew26(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s26(w, v)
- w.bits(0, 1)
-
-
-def _dw27(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew27(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s27(w, v)
- w.bits(0, 1)
-
-
-def _dw28(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V28[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V28[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew28(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s28(w, v)
- w.bits(0, 1)
-
-
-def _dw29(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V29[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V29[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew29(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s29(w, v)
- w.bits(0, 1)
-
-
-def _dw30(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V30[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 2
-   f0 = _V30[((v >> (n - p)) & 3)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew30(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s30(w, v)
- w.bits(0, 1)
-
-
-def _dw31(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V31[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V31[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew31(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s31(w, v)
- w.bits(0, 1)
-
-
-def _dw32(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   f0 = ((v >> (n - p)) & 255)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew32(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s32(w, v)
- w.bits(0, 1)
-
-
-def _dw33(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V33[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   f0 = _V33[((v >> (n - p)) & 7)]
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew33(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s33(w, v)
- w.bits(0, 1)
-
-
-def _dw34(r: Reader, s: int = 0, f0: Any = b"") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f0 = r.binary()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew34(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s34(w, v)
- w.bits(0, 1)
-
-
-def _dw35(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew35(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s35(w, v)
- w.bits(0, 1)
-
-
-def _dw36(r: Reader, s: int = 0, f0: Any = "") -> Any:
- p = r.pos
- v = r.v
- n = r.nbits
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- return f0
-
-
-def _ew36(w: Writer, v: Any) -> None:
- if v == "" or v == b"":
-  w.bits(8, 4)
-  return
- w.bits(0, 1)
- _s36(w, v)
- w.bits(0, 1)
-
-
-def _d0(r: Reader) -> Any:
+def _d334(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -5338,7 +2211,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5355,7 +2228,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5372,10 +2245,10 @@ def _d0(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V25[((x >> 1) & 3)]
+    f1 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw25(r)
+    f1 = _dw104(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -5390,7 +2263,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d48(r)
+   f2 = _d350(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -5405,7 +2278,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f3 = _d49(r)
+   f3 = _d351(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -5420,7 +2293,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f4 = _d50(r)
+   f4 = _d352(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -5437,7 +2310,7 @@ def _d0(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f5 = _dw13(r)
+    f5 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -5455,7 +2328,7 @@ def _d0(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f5 = _dw13(r, 1, f5)
+     f5 = _dw57(r, 1, f5)
      p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -5472,7 +2345,7 @@ def _d0(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -5487,13 +2360,13 @@ def _d0(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f6.append(e)
    s = 8 if len(f6) < 16 else 9
   elif c == 1:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d353(r)
    p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -5512,7 +2385,7 @@ def _d0(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -5527,13 +2400,13 @@ def _d0(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f6.append(e)
    s = 8 if len(f6) < 16 else 9
   elif c == 1:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d353(r)
    p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -5550,7 +2423,7 @@ def _d0(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d353(r)
    p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -5587,7 +2460,7 @@ def _d0(r: Reader) -> Any:
  return o
 
 
-def _e0(w: Writer, o: Any) -> None:
+def _e334(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.ev_processing
  f2 = o.ev_device_fine_positioning_method_list
@@ -5607,7 +2480,7 @@ def _e0(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -5618,13 +2491,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -5635,17 +2508,17 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I25.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -5656,13 +2529,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e48(w, v)
+   _e350(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -5673,13 +2546,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
    w.a = a
-   _e49(w, v)
+   _e351(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -5690,13 +2563,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 1
    w.a = a
-   _e50(w, v)
+   _e352(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -5707,7 +2580,7 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -5720,11 +2593,11 @@ def _e0(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -5735,7 +2608,7 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 7:
   if i6 < len(f6):
    v = f6[i6]
@@ -5744,7 +2617,7 @@ def _e0(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i6 += 1
@@ -5753,7 +2626,7 @@ def _e0(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 2) | 1
    w.a = a
-   _e51(w, v)
+   _e353(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -5762,7 +2635,7 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  while s == 8:
   if i6 < len(f6):
    v = f6[i6]
@@ -5771,7 +2644,7 @@ def _e0(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i6 += 1
@@ -5780,7 +2653,7 @@ def _e0(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 2) | 1
    w.a = a
-   _e51(w, v)
+   _e353(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -5789,13 +2662,13 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 9:
   if f7 is not None:
    v = f7
    a <<= 2
    w.a = a
-   _e51(w, v)
+   _e353(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -5804,19 +2677,20 @@ def _e0(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 10:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupReqType', _FN0, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupReqType', _FN334, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  w.a = a
 
 
-_FN0 = ('header', 'ev_processing', 'ev_device_fine_positioning_method_list', 'ev_device_pairing_method_list', 'ev_device_alignment_check_method_list', 'natural_offset', 'vendor_specific_data_container', 'lf_system_setup_data')
+_FN334 = ('header', 'ev_processing', 'ev_device_fine_positioning_method_list', 'ev_device_pairing_method_list', 'ev_device_alignment_check_method_list', 'natural_offset', 'vendor_specific_data_container', 'lf_system_setup_data')
 
-def _d1(r: Reader) -> Any:
+
+def _d335(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -5836,7 +2710,7 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5853,7 +2727,7 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -5870,10 +2744,10 @@ def _d1(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -5888,7 +2762,7 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d48(r)
+   f2 = _d350(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -5903,7 +2777,7 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f3 = _d49(r)
+   f3 = _d351(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -5918,7 +2792,7 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f4 = _d50(r)
+   f4 = _d352(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -5935,7 +2809,7 @@ def _d1(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f5 = _dw13(r)
+    f5 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -5953,7 +2827,7 @@ def _d1(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f5 = _dw13(r, 1, f5)
+     f5 = _dw57(r, 1, f5)
      p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -5970,7 +2844,7 @@ def _d1(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -5985,13 +2859,13 @@ def _d1(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f6.append(e)
    s = 8 if len(f6) < 16 else 9
   elif c == 1:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d353(r)
    p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -6010,7 +2884,7 @@ def _d1(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -6025,13 +2899,13 @@ def _d1(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f6.append(e)
    s = 8 if len(f6) < 16 else 9
   elif c == 1:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d353(r)
    p = r.pos; v = r.v
    s = 10
   elif c == 2:
@@ -6048,7 +2922,7 @@ def _d1(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f7 = _d51(r)
+   f7 = _d353(r)
    p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -6085,7 +2959,7 @@ def _d1(r: Reader) -> Any:
  return o
 
 
-def _e1(w: Writer, o: Any) -> None:
+def _e335(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.primary_device_fine_positioning_method_list
@@ -6105,7 +2979,7 @@ def _e1(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6116,13 +2990,13 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6133,17 +3007,17 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -6154,13 +3028,13 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e48(w, v)
+   _e350(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -6171,13 +3045,13 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
    w.a = a
-   _e49(w, v)
+   _e351(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -6188,13 +3062,13 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 1
    w.a = a
-   _e50(w, v)
+   _e352(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -6205,7 +3079,7 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -6218,11 +3092,11 @@ def _e1(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -6233,7 +3107,7 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 7:
   if i6 < len(f6):
    v = f6[i6]
@@ -6242,7 +3116,7 @@ def _e1(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i6 += 1
@@ -6251,7 +3125,7 @@ def _e1(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 2) | 1
    w.a = a
-   _e51(w, v)
+   _e353(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -6260,7 +3134,7 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  while s == 8:
   if i6 < len(f6):
    v = f6[i6]
@@ -6269,7 +3143,7 @@ def _e1(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i6 += 1
@@ -6278,7 +3152,7 @@ def _e1(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 2) | 1
    w.a = a
-   _e51(w, v)
+   _e353(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -6287,13 +3161,13 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 9:
   if f7 is not None:
    v = f7
    a <<= 2
    w.a = a
-   _e51(w, v)
+   _e353(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -6302,19 +3176,20 @@ def _e1(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  if s == 10:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningSetupResType', _FN1, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
+   raise _stuck('WPT_FinePositioningSetupResType', _FN335, (f0, f1, f2, f3, f4, f5, f6[i6:], f7,))
  w.a = a
 
 
-_FN1 = ('header', 'response_code', 'primary_device_fine_positioning_method_list', 'primary_device_pairing_method_list', 'primary_device_alignment_check_method_list', 'natural_offset', 'vendor_specific_data_container', 'lf_system_setup_data')
+_FN335 = ('header', 'response_code', 'primary_device_fine_positioning_method_list', 'primary_device_pairing_method_list', 'primary_device_alignment_check_method_list', 'natural_offset', 'vendor_specific_data_container', 'lf_system_setup_data')
 
-def _d2(r: Reader) -> Any:
+
+def _d336(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -6331,7 +3206,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6348,7 +3223,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6365,10 +3240,10 @@ def _d2(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V25[((x >> 1) & 3)]
+    f1 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw25(r)
+    f1 = _dw104(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -6385,10 +3260,10 @@ def _d2(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V26[((x >> 1) & 3)]
+    f2 = _V130[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw26(r)
+    f2 = _dw130(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -6405,7 +3280,7 @@ def _d2(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -6420,13 +3295,13 @@ def _d2(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f3.append(e)
    s = 5 if len(f3) < 16 else 6
   elif c == 1:
    r.pos = p
-   f4 = _d47(r)
+   f4 = _d349(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -6445,7 +3320,7 @@ def _d2(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -6460,13 +3335,13 @@ def _d2(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f3.append(e)
    s = 5 if len(f3) < 16 else 6
   elif c == 1:
    r.pos = p
-   f4 = _d47(r)
+   f4 = _d349(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -6483,7 +3358,7 @@ def _d2(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f4 = _d47(r)
+   f4 = _d349(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -6517,7 +3392,7 @@ def _d2(r: Reader) -> Any:
  return o
 
 
-def _e2(w: Writer, o: Any) -> None:
+def _e336(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.ev_processing
  f2 = o.ev_result_code
@@ -6534,7 +3409,7 @@ def _e2(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6545,13 +3420,13 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningReqType', _FN336, (f0, f1, f2, f3[i3:], f4,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6562,17 +3437,17 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningReqType', _FN336, (f0, f1, f2, f3[i3:], f4,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I25.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -6583,17 +3458,17 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningReqType', _FN336, (f0, f1, f2, f3[i3:], f4,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I26.get(v)
+   k = _I130.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew130(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -6604,7 +3479,7 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningReqType', _FN336, (f0, f1, f2, f3[i3:], f4,))
  if s == 4:
   if i3 < len(f3):
    v = f3[i3]
@@ -6613,7 +3488,7 @@ def _e2(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i3 += 1
@@ -6622,7 +3497,7 @@ def _e2(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 2) | 1
    w.a = a
-   _e47(w, v)
+   _e349(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -6631,7 +3506,7 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningReqType', _FN336, (f0, f1, f2, f3[i3:], f4,))
  while s == 5:
   if i3 < len(f3):
    v = f3[i3]
@@ -6640,7 +3515,7 @@ def _e2(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i3 += 1
@@ -6649,7 +3524,7 @@ def _e2(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 2) | 1
    w.a = a
-   _e47(w, v)
+   _e349(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -6658,13 +3533,13 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningReqType', _FN336, (f0, f1, f2, f3[i3:], f4,))
  if s == 6:
   if f4 is not None:
    v = f4
    a <<= 2
    w.a = a
-   _e47(w, v)
+   _e349(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -6673,19 +3548,20 @@ def _e2(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningReqType', _FN336, (f0, f1, f2, f3[i3:], f4,))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningReqType', _FN2, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningReqType', _FN336, (f0, f1, f2, f3[i3:], f4,))
  w.a = a
 
 
-_FN2 = ('header', 'ev_processing', 'ev_result_code', 'vendor_specific_data_container', 'wpt_lf_data_package_list')
+_FN336 = ('header', 'ev_processing', 'ev_result_code', 'vendor_specific_data_container', 'wpt_lf_data_package_list')
 
-def _d3(r: Reader) -> Any:
+
+def _d337(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -6702,7 +3578,7 @@ def _d3(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6719,7 +3595,7 @@ def _d3(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -6736,10 +3612,10 @@ def _d3(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -6756,10 +3632,10 @@ def _d3(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V25[((x >> 1) & 3)]
+    f2 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw25(r)
+    f2 = _dw104(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -6776,7 +3652,7 @@ def _d3(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -6791,13 +3667,13 @@ def _d3(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f3.append(e)
    s = 5 if len(f3) < 16 else 6
   elif c == 1:
    r.pos = p
-   f4 = _d47(r)
+   f4 = _d349(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -6816,7 +3692,7 @@ def _d3(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -6831,13 +3707,13 @@ def _d3(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f3.append(e)
    s = 5 if len(f3) < 16 else 6
   elif c == 1:
    r.pos = p
-   f4 = _d47(r)
+   f4 = _d349(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -6854,7 +3730,7 @@ def _d3(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f4 = _d47(r)
+   f4 = _d349(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -6888,7 +3764,7 @@ def _d3(r: Reader) -> Any:
  return o
 
 
-def _e3(w: Writer, o: Any) -> None:
+def _e337(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.evse_processing
@@ -6905,7 +3781,7 @@ def _e3(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6916,13 +3792,13 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningResType', _FN337, (f0, f1, f2, f3[i3:], f4,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -6933,17 +3809,17 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningResType', _FN337, (f0, f1, f2, f3[i3:], f4,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -6954,17 +3830,17 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningResType', _FN337, (f0, f1, f2, f3[i3:], f4,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I25.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -6975,7 +3851,7 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningResType', _FN337, (f0, f1, f2, f3[i3:], f4,))
  if s == 4:
   if i3 < len(f3):
    v = f3[i3]
@@ -6984,7 +3860,7 @@ def _e3(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i3 += 1
@@ -6993,7 +3869,7 @@ def _e3(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 2) | 1
    w.a = a
-   _e47(w, v)
+   _e349(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -7002,7 +3878,7 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningResType', _FN337, (f0, f1, f2, f3[i3:], f4,))
  while s == 5:
   if i3 < len(f3):
    v = f3[i3]
@@ -7011,7 +3887,7 @@ def _e3(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i3 += 1
@@ -7020,7 +3896,7 @@ def _e3(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 2) | 1
    w.a = a
-   _e47(w, v)
+   _e349(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -7029,13 +3905,13 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningResType', _FN337, (f0, f1, f2, f3[i3:], f4,))
  if s == 6:
   if f4 is not None:
    v = f4
    a <<= 2
    w.a = a
-   _e47(w, v)
+   _e349(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -7044,19 +3920,20 @@ def _e3(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningResType', _FN337, (f0, f1, f2, f3[i3:], f4,))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningResType', _FN3, (f0, f1, f2, f3[i3:], f4,))
+   raise _stuck('WPT_FinePositioningResType', _FN337, (f0, f1, f2, f3[i3:], f4,))
  w.a = a
 
 
-_FN3 = ('header', 'response_code', 'evse_processing', 'vendor_specific_data_container', 'wpt_lf_data_package_list')
+_FN337 = ('header', 'response_code', 'evse_processing', 'vendor_specific_data_container', 'wpt_lf_data_package_list')
 
-def _d4(r: Reader) -> Any:
+
+def _d338(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7073,7 +3950,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7090,7 +3967,7 @@ def _d4(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7107,10 +3984,10 @@ def _d4(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V25[((x >> 1) & 3)]
+    f1 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw25(r)
+    f1 = _dw104(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -7127,7 +4004,7 @@ def _d4(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw10(r)
+    f2 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -7149,17 +4026,17 @@ def _d4(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw10(r, 1, f2)
+     f2 = _dw96(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f3 = _V26[((x >> 1) & 3)]
+    f3 = _V130[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f3 = _dw26(r)
+    f3 = _dw130(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -7176,10 +4053,10 @@ def _d4(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f3 = _V26[((x >> 1) & 3)]
+    f3 = _V130[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f3 = _dw26(r)
+    f3 = _dw130(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -7196,7 +4073,7 @@ def _d4(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -7211,7 +4088,7 @@ def _d4(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f4.append(e)
    s = 6 if len(f4) < 16 else 7
@@ -7231,7 +4108,7 @@ def _d4(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -7246,7 +4123,7 @@ def _d4(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f4.append(e)
    s = 6 if len(f4) < 16 else 7
@@ -7281,7 +4158,7 @@ def _d4(r: Reader) -> Any:
  return o
 
 
-def _e4(w: Writer, o: Any) -> None:
+def _e338(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.ev_processing
  f2 = o.observed_id_code
@@ -7298,7 +4175,7 @@ def _e4(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7309,13 +4186,13 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_PairingReqType', _FN338, (f0, f1, f2, f3, f4[i4:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7326,17 +4203,17 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_PairingReqType', _FN338, (f0, f1, f2, f3, f4[i4:],))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I25.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -7347,7 +4224,7 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_PairingReqType', _FN338, (f0, f1, f2, f3, f4[i4:],))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -7362,11 +4239,11 @@ def _e4(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -7374,12 +4251,12 @@ def _e4(w: Writer, o: Any) -> None:
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   k = _I26.get(v)
+   k = _I130.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew130(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -7390,17 +4267,17 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_PairingReqType', _FN338, (f0, f1, f2, f3, f4[i4:],))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
-   k = _I26.get(v)
+   k = _I130.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew130(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -7411,7 +4288,7 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_PairingReqType', _FN338, (f0, f1, f2, f3, f4[i4:],))
  if s == 5:
   if i4 < len(f4):
    v = f4[i4]
@@ -7420,7 +4297,7 @@ def _e4(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i4 += 1
@@ -7429,7 +4306,7 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_PairingReqType', _FN338, (f0, f1, f2, f3, f4[i4:],))
  while s == 6:
   if i4 < len(f4):
    v = f4[i4]
@@ -7438,7 +4315,7 @@ def _e4(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i4 += 1
@@ -7447,19 +4324,20 @@ def _e4(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_PairingReqType', _FN338, (f0, f1, f2, f3, f4[i4:],))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_PairingReqType', _FN4, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_PairingReqType', _FN338, (f0, f1, f2, f3, f4[i4:],))
  w.a = a
 
 
-_FN4 = ('header', 'ev_processing', 'observed_id_code', 'ev_result_code', 'vendor_specific_data_container')
+_FN338 = ('header', 'ev_processing', 'observed_id_code', 'ev_result_code', 'vendor_specific_data_container')
 
-def _d5(r: Reader) -> Any:
+
+def _d339(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7477,7 +4355,7 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7494,7 +4372,7 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7511,10 +4389,10 @@ def _d5(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -7531,10 +4409,10 @@ def _d5(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V25[((x >> 1) & 3)]
+    f2 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw25(r)
+    f2 = _dw104(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -7551,7 +4429,7 @@ def _d5(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw10(r)
+    f3 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -7573,19 +4451,19 @@ def _d5(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw10(r, 1, f3)
+     f3 = _dw96(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   f4 = _d63(r)
+   f4 = _d365(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -7600,7 +4478,7 @@ def _d5(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f5.append(e)
    s = 7 if len(f5) < 16 else 8
@@ -7618,14 +4496,14 @@ def _d5(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f4 = _d63(r)
+   f4 = _d365(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -7640,7 +4518,7 @@ def _d5(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f5.append(e)
    s = 7 if len(f5) < 16 else 8
@@ -7660,7 +4538,7 @@ def _d5(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -7675,7 +4553,7 @@ def _d5(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f5.append(e)
    s = 7 if len(f5) < 16 else 8
@@ -7695,7 +4573,7 @@ def _d5(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -7710,7 +4588,7 @@ def _d5(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f5.append(e)
    s = 7 if len(f5) < 16 else 8
@@ -7746,7 +4624,7 @@ def _d5(r: Reader) -> Any:
  return o
 
 
-def _e5(w: Writer, o: Any) -> None:
+def _e339(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.evse_processing
@@ -7764,7 +4642,7 @@ def _e5(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7775,13 +4653,13 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -7792,17 +4670,17 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -7813,17 +4691,17 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I25.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -7834,7 +4712,7 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -7849,11 +4727,11 @@ def _e5(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -7862,7 +4740,7 @@ def _e5(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 1
    w.a = a
-   _e63(w, v)
+   _e365(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -7874,7 +4752,7 @@ def _e5(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i5 += 1
@@ -7883,13 +4761,13 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 2
    w.a = a
-   _e63(w, v)
+   _e365(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -7901,7 +4779,7 @@ def _e5(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i5 += 1
@@ -7910,7 +4788,7 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 6:
   if i5 < len(f5):
    v = f5[i5]
@@ -7919,7 +4797,7 @@ def _e5(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i5 += 1
@@ -7928,7 +4806,7 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  while s == 7:
   if i5 < len(f5):
    v = f5[i5]
@@ -7937,7 +4815,7 @@ def _e5(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i5 += 1
@@ -7946,19 +4824,20 @@ def _e5(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_PairingResType', _FN5, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_PairingResType', _FN339, (f0, f1, f2, f3, f4, f5[i5:],))
  w.a = a
 
 
-_FN5 = ('header', 'response_code', 'evse_processing', 'observed_id_code', 'alternative_secc_list', 'vendor_specific_data_container')
+_FN339 = ('header', 'response_code', 'evse_processing', 'observed_id_code', 'alternative_secc_list', 'vendor_specific_data_container')
 
-def _d6(r: Reader) -> Any:
+
+def _d340(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -7977,7 +4856,7 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -7994,7 +4873,7 @@ def _d6(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8024,7 +4903,7 @@ def _d6(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d41(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8041,7 +4920,7 @@ def _d6(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw13(r)
+    f2 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8059,7 +4938,7 @@ def _d6(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw13(r, 1, f2)
+     f2 = _dw57(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -8076,7 +4955,7 @@ def _d6(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8094,7 +4973,7 @@ def _d6(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -8124,7 +5003,7 @@ def _d6(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d41(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -8144,7 +5023,7 @@ def _d6(r: Reader) -> Any:
     f5 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f5 = _dw8(r)
+    f5 = _dw26(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -8161,7 +5040,7 @@ def _d6(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8176,7 +5055,7 @@ def _d6(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f6.append(e)
    s = 8 if len(f6) < 16 else 9
@@ -8196,7 +5075,7 @@ def _d6(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8211,7 +5090,7 @@ def _d6(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f6.append(e)
    s = 8 if len(f6) < 16 else 9
@@ -8248,7 +5127,7 @@ def _d6(r: Reader) -> Any:
  return o
 
 
-def _e6(w: Writer, o: Any) -> None:
+def _e340(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.evpc_max_receivable_power
  f2 = o.sd_max_ground_clearence
@@ -8267,7 +5146,7 @@ def _e6(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -8278,13 +5157,13 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -8295,7 +5174,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -8316,15 +5195,15 @@ def _e6(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8335,7 +5214,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -8348,11 +5227,11 @@ def _e6(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -8363,7 +5242,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -8376,11 +5255,11 @@ def _e6(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -8391,7 +5270,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -8412,15 +5291,15 @@ def _e6(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -8431,7 +5310,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -8442,7 +5321,7 @@ def _e6(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew8(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -8453,7 +5332,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  if s == 7:
   if i6 < len(f6):
    v = f6[i6]
@@ -8462,7 +5341,7 @@ def _e6(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i6 += 1
@@ -8471,7 +5350,7 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  while s == 8:
   if i6 < len(f6):
    v = f6[i6]
@@ -8480,7 +5359,7 @@ def _e6(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i6 += 1
@@ -8489,19 +5368,20 @@ def _e6(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  if s == 9:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN6, (f0, f1, f2, f3, f4, f5, f6[i6:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryReqType', _FN340, (f0, f1, f2, f3, f4, f5, f6[i6:],))
  w.a = a
 
 
-_FN6 = ('header', 'evpc_max_receivable_power', 'sd_max_ground_clearence', 'sd_min_ground_clearence', 'evpc_natural_frequency', 'evpc_device_local_control', 'vendor_specific_data_container')
+_FN340 = ('header', 'evpc_max_receivable_power', 'sd_max_ground_clearence', 'sd_min_ground_clearence', 'evpc_natural_frequency', 'evpc_device_local_control', 'vendor_specific_data_container')
 
-def _d7(r: Reader) -> Any:
+
+def _d341(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -8523,7 +5403,7 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8540,7 +5420,7 @@ def _d7(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -8557,10 +5437,10 @@ def _d7(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -8577,10 +5457,10 @@ def _d7(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V30[((x >> 1) & 3)]
+    f2 = _V134[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw30(r)
+    f2 = _dw134(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -8610,7 +5490,7 @@ def _d7(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d41(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -8640,7 +5520,7 @@ def _d7(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d41(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -8657,7 +5537,7 @@ def _d7(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f5 = _dw13(r)
+    f5 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8675,7 +5555,7 @@ def _d7(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f5 = _dw13(r, 1, f5)
+     f5 = _dw57(r, 1, f5)
      p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -8692,7 +5572,7 @@ def _d7(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f6 = _dw13(r)
+    f6 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8710,7 +5590,7 @@ def _d7(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f6 = _dw13(r, 1, f6)
+     f6 = _dw57(r, 1, f6)
      p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -8740,7 +5620,7 @@ def _d7(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d41(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -8770,7 +5650,7 @@ def _d7(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d41(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -8787,7 +5667,7 @@ def _d7(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8802,7 +5682,7 @@ def _d7(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f9.append(e)
    s = 11 if len(f9) < 16 else 12
@@ -8822,7 +5702,7 @@ def _d7(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -8837,7 +5717,7 @@ def _d7(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f9.append(e)
    s = 11 if len(f9) < 16 else 12
@@ -8877,7 +5757,7 @@ def _d7(r: Reader) -> Any:
  return o
 
 
-def _e7(w: Writer, o: Any) -> None:
+def _e341(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.pd_input_power_class
@@ -8899,7 +5779,7 @@ def _e7(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -8910,13 +5790,13 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -8927,17 +5807,17 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -8948,17 +5828,17 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I30.get(v)
+   k = _I134.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew30(w, v)
+    _ew134(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -8969,7 +5849,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -8990,15 +5870,15 @@ def _e7(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9009,7 +5889,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -9030,15 +5910,15 @@ def _e7(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -9049,7 +5929,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -9062,11 +5942,11 @@ def _e7(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -9077,7 +5957,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -9090,11 +5970,11 @@ def _e7(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -9105,7 +5985,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -9126,15 +6006,15 @@ def _e7(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -9145,7 +6025,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -9166,15 +6046,15 @@ def _e7(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -9185,7 +6065,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 10:
   if i9 < len(f9):
    v = f9[i9]
@@ -9194,7 +6074,7 @@ def _e7(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i9 += 1
@@ -9203,7 +6083,7 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  while s == 11:
   if i9 < len(f9):
    v = f9[i9]
@@ -9212,7 +6092,7 @@ def _e7(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i9 += 1
@@ -9221,19 +6101,20 @@ def _e7(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  if s == 12:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN7, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
+   raise _stuck('WPT_ChargeParameterDiscoveryResType', _FN341, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9[i9:],))
  w.a = a
 
 
-_FN7 = ('header', 'response_code', 'pd_input_power_class', 'sd_min_output_power', 'sd_max_output_power', 'sd_max_ground_clearance_support', 'sd_min_ground_clearance_support', 'pd_min_coil_current', 'pd_max_coil_current', 'sd_manufacturer_specific_data_container')
+_FN341 = ('header', 'response_code', 'pd_input_power_class', 'sd_min_output_power', 'sd_max_output_power', 'sd_max_ground_clearance_support', 'sd_min_ground_clearance_support', 'pd_min_coil_current', 'pd_max_coil_current', 'sd_manufacturer_specific_data_container')
 
-def _d8(r: Reader) -> Any:
+
+def _d342(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9250,7 +6131,7 @@ def _d8(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9267,7 +6148,7 @@ def _d8(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9284,10 +6165,10 @@ def _d8(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f1 = _V25[((x >> 1) & 3)]
+    f1 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f1 = _dw25(r)
+    f1 = _dw104(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -9317,17 +6198,17 @@ def _d8(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d41(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f3 = _V26[((x >> 1) & 3)]
+    f3 = _V130[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f3 = _dw26(r)
+    f3 = _dw130(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 2:
@@ -9344,10 +6225,10 @@ def _d8(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f3 = _V26[((x >> 1) & 3)]
+    f3 = _V130[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f3 = _dw26(r)
+    f3 = _dw130(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -9364,7 +6245,7 @@ def _d8(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9379,7 +6260,7 @@ def _d8(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f4.append(e)
    s = 6 if len(f4) < 16 else 7
@@ -9399,7 +6280,7 @@ def _d8(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9414,7 +6295,7 @@ def _d8(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f4.append(e)
    s = 6 if len(f4) < 16 else 7
@@ -9449,7 +6330,7 @@ def _d8(r: Reader) -> Any:
  return o
 
 
-def _e8(w: Writer, o: Any) -> None:
+def _e342(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.ev_processing
  f2 = o.target_coil_current
@@ -9466,7 +6347,7 @@ def _e8(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -9477,13 +6358,13 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_AlignmentCheckReqType', _FN342, (f0, f1, f2, f3, f4[i4:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -9494,17 +6375,17 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_AlignmentCheckReqType', _FN342, (f0, f1, f2, f3, f4[i4:],))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I25.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -9515,7 +6396,7 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_AlignmentCheckReqType', _FN342, (f0, f1, f2, f3, f4[i4:],))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -9536,15 +6417,15 @@ def _e8(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -9552,12 +6433,12 @@ def _e8(w: Writer, o: Any) -> None:
   elif f3 is not None:
    v = f3
    a = (a << 2) | 1
-   k = _I26.get(v)
+   k = _I130.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew130(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9568,17 +6449,17 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_AlignmentCheckReqType', _FN342, (f0, f1, f2, f3, f4[i4:],))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 1
-   k = _I26.get(v)
+   k = _I130.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew26(w, v)
+    _ew130(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -9589,7 +6470,7 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_AlignmentCheckReqType', _FN342, (f0, f1, f2, f3, f4[i4:],))
  if s == 5:
   if i4 < len(f4):
    v = f4[i4]
@@ -9598,7 +6479,7 @@ def _e8(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i4 += 1
@@ -9607,7 +6488,7 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_AlignmentCheckReqType', _FN342, (f0, f1, f2, f3, f4[i4:],))
  while s == 6:
   if i4 < len(f4):
    v = f4[i4]
@@ -9616,7 +6497,7 @@ def _e8(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i4 += 1
@@ -9625,19 +6506,20 @@ def _e8(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_AlignmentCheckReqType', _FN342, (f0, f1, f2, f3, f4[i4:],))
  if s == 7:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckReqType', _FN8, (f0, f1, f2, f3, f4[i4:],))
+   raise _stuck('WPT_AlignmentCheckReqType', _FN342, (f0, f1, f2, f3, f4[i4:],))
  w.a = a
 
 
-_FN8 = ('header', 'ev_processing', 'target_coil_current', 'ev_result_code', 'vendor_specific_data_container')
+_FN342 = ('header', 'ev_processing', 'target_coil_current', 'ev_result_code', 'vendor_specific_data_container')
 
-def _d9(r: Reader) -> Any:
+
+def _d343(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -9655,7 +6537,7 @@ def _d9(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9672,7 +6554,7 @@ def _d9(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -9689,10 +6571,10 @@ def _d9(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -9709,10 +6591,10 @@ def _d9(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f2 = _V25[((x >> 1) & 3)]
+    f2 = _V104[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f2 = _dw25(r)
+    f2 = _dw104(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -9742,7 +6624,7 @@ def _d9(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d41(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -9762,14 +6644,14 @@ def _d9(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d41(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9784,7 +6666,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f5.append(e)
    s = 7 if len(f5) < 16 else 8
@@ -9817,14 +6699,14 @@ def _d9(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d41(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9839,7 +6721,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f5.append(e)
    s = 7 if len(f5) < 16 else 8
@@ -9859,7 +6741,7 @@ def _d9(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9874,7 +6756,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f5.append(e)
    s = 7 if len(f5) < 16 else 8
@@ -9894,7 +6776,7 @@ def _d9(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -9909,7 +6791,7 @@ def _d9(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f5.append(e)
    s = 7 if len(f5) < 16 else 8
@@ -9945,7 +6827,7 @@ def _d9(r: Reader) -> Any:
  return o
 
 
-def _e9(w: Writer, o: Any) -> None:
+def _e343(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.evse_processing
@@ -9963,7 +6845,7 @@ def _e9(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -9974,13 +6856,13 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -9991,17 +6873,17 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -10012,17 +6894,17 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
-   k = _I25.get(v)
+   k = _I104.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew25(w, v)
+    _ew104(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -10033,7 +6915,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -10054,15 +6936,15 @@ def _e9(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -10086,15 +6968,15 @@ def _e9(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -10106,7 +6988,7 @@ def _e9(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i5 += 1
@@ -10115,7 +6997,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -10136,15 +7018,15 @@ def _e9(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -10156,7 +7038,7 @@ def _e9(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i5 += 1
@@ -10165,7 +7047,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 6:
   if i5 < len(f5):
    v = f5[i5]
@@ -10174,7 +7056,7 @@ def _e9(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i5 += 1
@@ -10183,7 +7065,7 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  while s == 7:
   if i5 < len(f5):
    v = f5[i5]
@@ -10192,7 +7074,7 @@ def _e9(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i5 += 1
@@ -10201,19 +7083,20 @@ def _e9(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckResType', _FN9, (f0, f1, f2, f3, f4, f5[i5:],))
+   raise _stuck('WPT_AlignmentCheckResType', _FN343, (f0, f1, f2, f3, f4, f5[i5:],))
  w.a = a
 
 
-_FN9 = ('header', 'response_code', 'evse_processing', 'power_transmitted', 'supply_device_current', 'vendor_specific_data_container')
+_FN343 = ('header', 'response_code', 'evse_processing', 'power_transmitted', 'supply_device_current', 'vendor_specific_data_container')
 
-def _d10(r: Reader) -> Any:
+
+def _d344(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -10234,7 +7117,7 @@ def _d10(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10251,7 +7134,7 @@ def _d10(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10266,7 +7149,7 @@ def _d10(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d37(r)
+   f1 = _d280(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -10276,7 +7159,7 @@ def _d10(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw8(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -10296,7 +7179,7 @@ def _d10(r: Reader) -> Any:
     f2 = ((x >> 1) & 1) == 1
    else:
     r.pos = p - 3
-    f2 = _dw8(r)
+    f2 = _dw26(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -10326,7 +7209,7 @@ def _d10(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d41(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -10356,7 +7239,7 @@ def _d10(r: Reader) -> Any:
     f4 = z
    else:
     r.pos = p
-    f4 = _d41(r)
+    f4 = _d220(r)
     p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -10373,10 +7256,10 @@ def _d10(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    f5 = _V28[((x >> 1) & 3)]
+    f5 = _V132[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    f5 = _dw28(r)
+    f5 = _dw132(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -10406,19 +7289,19 @@ def _d10(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d41(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
    r.pos = p
-   f7 = _d45(r)
+   f7 = _d347(r)
    p = r.pos; v = r.v
    s = 9
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10433,7 +7316,7 @@ def _d10(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f8.append(e)
    s = 10 if len(f8) < 16 else 11
@@ -10451,14 +7334,14 @@ def _d10(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f7 = _d45(r)
+   f7 = _d347(r)
    p = r.pos; v = r.v
    s = 9
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10473,7 +7356,7 @@ def _d10(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f8.append(e)
    s = 10 if len(f8) < 16 else 11
@@ -10493,7 +7376,7 @@ def _d10(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10508,7 +7391,7 @@ def _d10(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f8.append(e)
    s = 10 if len(f8) < 16 else 11
@@ -10528,7 +7411,7 @@ def _d10(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -10543,7 +7426,7 @@ def _d10(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f8.append(e)
    s = 10 if len(f8) < 16 else 11
@@ -10582,7 +7465,7 @@ def _d10(r: Reader) -> Any:
  return o
 
 
-def _e10(w: Writer, o: Any) -> None:
+def _e344(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.display_parameters
  f2 = o.meter_info_requested
@@ -10603,7 +7486,7 @@ def _e10(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -10614,13 +7497,13 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -10631,13 +7514,13 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
    w.a = a
-   _e37(w, v)
+   _e280(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -10651,7 +7534,7 @@ def _e10(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew8(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -10662,7 +7545,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -10673,7 +7556,7 @@ def _e10(w: Writer, o: Any) -> None:
     a <<= 3
    else:
     w.a = a
-    _ew8(w, v)
+    _ew26(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -10684,7 +7567,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -10705,15 +7588,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -10724,7 +7607,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 5:
   if f4 is not None:
    v = f4
@@ -10745,15 +7628,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f4 = None
@@ -10764,17 +7647,17 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 6:
   if f5 is not None:
    v = f5
    a <<= 1
-   k = _I28.get(v)
+   k = _I132.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew28(w, v)
+    _ew132(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -10785,7 +7668,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -10806,15 +7689,15 @@ def _e10(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -10823,7 +7706,7 @@ def _e10(w: Writer, o: Any) -> None:
    v = f7
    a = (a << 3) | 1
    w.a = a
-   _e45(w, v)
+   _e347(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -10835,7 +7718,7 @@ def _e10(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i8 += 1
@@ -10844,13 +7727,13 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 8:
   if f7 is not None:
    v = f7
    a <<= 2
    w.a = a
-   _e45(w, v)
+   _e347(w, v)
    a = w.a
    left -= 1
    f7 = None
@@ -10862,7 +7745,7 @@ def _e10(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i8 += 1
@@ -10871,7 +7754,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 9:
   if i8 < len(f8):
    v = f8[i8]
@@ -10880,7 +7763,7 @@ def _e10(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i8 += 1
@@ -10889,7 +7772,7 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  while s == 10:
   if i8 < len(f8):
    v = f8[i8]
@@ -10898,7 +7781,7 @@ def _e10(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i8 += 1
@@ -10907,19 +7790,20 @@ def _e10(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  if s == 11:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopReqType', _FN10, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
+   raise _stuck('WPT_ChargeLoopReqType', _FN344, (f0, f1, f2, f3, f4, f5, f6, f7, f8[i8:],))
  w.a = a
 
 
-_FN10 = ('header', 'display_parameters', 'meter_info_requested', 'evpc_power_request', 'evpc_power_output', 'evpc_charge_diagnostics', 'evpc_operating_frequency', 'evpc_power_control_parameter', 'manufacturer_specific_data_container')
+_FN344 = ('header', 'display_parameters', 'meter_info_requested', 'evpc_power_request', 'evpc_power_output', 'evpc_charge_diagnostics', 'evpc_operating_frequency', 'evpc_power_control_parameter', 'manufacturer_specific_data_container')
 
-def _d11(r: Reader) -> Any:
+
+def _d345(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -10944,7 +7828,7 @@ def _d11(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10961,7 +7845,7 @@ def _d11(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d36(r)
+   f0 = _d226(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -10978,10 +7862,10 @@ def _d11(r: Reader) -> Any:
    p += 8
    x = (v >> (n - p)) & 255
    if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
+    f1 = _V103[((x >> 1) & 63)]
    else:
     r.pos = p - 8
-    f1 = _dw9(r)
+    f1 = _dw103(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -10996,22 +7880,22 @@ def _d11(r: Reader) -> Any:
   c = (v >> (n - p)) & 7
   if c == 0:
    r.pos = p
-   f2 = _d38(r)
+   f2 = _d255(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
    r.pos = p
-   f3 = _d39(r)
+   f3 = _d275(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 2:
    r.pos = p
-   f4 = _d40(r)
+   f4 = _d276(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 3:
    r.pos = p
-   f5 = _d41(r)
+   f5 = _d220(r)
    p = r.pos; v = r.v
    s = 7
   elif c == 4:
@@ -11026,12 +7910,12 @@ def _d11(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f3 = _d39(r)
+   f3 = _d275(r)
    p = r.pos; v = r.v
    s = 5
   elif c == 1:
    r.pos = p
-   f4 = _d40(r)
+   f4 = _d276(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -11051,7 +7935,7 @@ def _d11(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d41(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 3:
@@ -11066,7 +7950,7 @@ def _d11(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f4 = _d40(r)
+   f4 = _d276(r)
    p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -11086,7 +7970,7 @@ def _d11(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d41(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 2:
@@ -11116,7 +8000,7 @@ def _d11(r: Reader) -> Any:
     f5 = z
    else:
     r.pos = p
-    f5 = _d41(r)
+    f5 = _d220(r)
     p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -11146,7 +8030,7 @@ def _d11(r: Reader) -> Any:
     f6 = z
    else:
     r.pos = p
-    f6 = _d41(r)
+    f6 = _d220(r)
     p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -11166,7 +8050,7 @@ def _d11(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d41(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 2:
@@ -11196,7 +8080,7 @@ def _d11(r: Reader) -> Any:
     f7 = z
    else:
     r.pos = p
-    f7 = _d41(r)
+    f7 = _d220(r)
     p = r.pos; v = r.v
    s = 9
   elif c == 1:
@@ -11226,7 +8110,7 @@ def _d11(r: Reader) -> Any:
     f8 = z
    else:
     r.pos = p
-    f8 = _d41(r)
+    f8 = _d220(r)
     p = r.pos; v = r.v
    s = 10
   elif c == 1:
@@ -11243,10 +8127,10 @@ def _d11(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    f9 = _V29[((x >> 1) & 7)]
+    f9 = _V133[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    f9 = _dw29(r)
+    f9 = _dw133(r)
     p = r.pos; v = r.v
    s = 11
   elif c == 1:
@@ -11276,19 +8160,19 @@ def _d11(r: Reader) -> Any:
     f10 = z
    else:
     r.pos = p
-    f10 = _d41(r)
+    f10 = _d220(r)
     p = r.pos; v = r.v
    s = 12
   elif c == 1:
    r.pos = p
-   f11 = _d46(r)
+   f11 = _d348(r)
    p = r.pos; v = r.v
    s = 13
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -11303,7 +8187,7 @@ def _d11(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f12.append(e)
    s = 14 if len(f12) < 16 else 15
@@ -11321,14 +8205,14 @@ def _d11(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f11 = _d46(r)
+   f11 = _d348(r)
    p = r.pos; v = r.v
    s = 13
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -11343,7 +8227,7 @@ def _d11(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f12.append(e)
    s = 14 if len(f12) < 16 else 15
@@ -11363,7 +8247,7 @@ def _d11(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -11378,7 +8262,7 @@ def _d11(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f12.append(e)
    s = 14 if len(f12) < 16 else 15
@@ -11398,7 +8282,7 @@ def _d11(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    e = _dw27(r)
+    e = _dw131(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -11413,7 +8297,7 @@ def _d11(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     e = _dw27(r, 1, e)
+     e = _dw131(r, 1, e)
      p = r.pos; v = r.v
    f12.append(e)
    s = 14 if len(f12) < 16 else 15
@@ -11456,7 +8340,7 @@ def _d11(r: Reader) -> Any:
  return o
 
 
-def _e11(w: Writer, o: Any) -> None:
+def _e345(w: Writer, o: Any) -> None:
  f0 = o.header
  f1 = o.response_code
  f2 = o.evse_status
@@ -11481,7 +8365,7 @@ def _e11(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -11492,13 +8376,13 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e36(w, v)
+   _e226(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -11509,17 +8393,17 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
-   k = _I9.get(v)
+   k = _I103.get(v)
    if k is not None:
     a = (a << 8) | (k << 1)
    else:
     w.a = a
-    _ew9(w, v)
+    _ew103(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -11530,13 +8414,13 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 3
    w.a = a
-   _e38(w, v)
+   _e255(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -11545,7 +8429,7 @@ def _e11(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 3) | 1
    w.a = a
-   _e39(w, v)
+   _e275(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -11554,7 +8438,7 @@ def _e11(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 3) | 2
    w.a = a
-   _e40(w, v)
+   _e276(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -11563,7 +8447,7 @@ def _e11(w: Writer, o: Any) -> None:
    v = f5
    a = (a << 3) | 3
    w.a = a
-   _e41(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f5 = None
@@ -11574,13 +8458,13 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 5) | (4 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 4:
   if f3 is not None:
    v = f3
    a <<= 2
    w.a = a
-   _e39(w, v)
+   _e275(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -11589,7 +8473,7 @@ def _e11(w: Writer, o: Any) -> None:
    v = f4
    a = (a << 2) | 1
    w.a = a
-   _e40(w, v)
+   _e276(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -11613,15 +8497,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -11632,13 +8516,13 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 4) | (3 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 5:
   if f4 is not None:
    v = f4
    a <<= 2
    w.a = a
-   _e40(w, v)
+   _e276(w, v)
    a = w.a
    left -= 1
    f4 = None
@@ -11662,15 +8546,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -11681,7 +8565,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 6:
   if f5 is not None:
    v = f5
@@ -11702,15 +8586,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f5 = None
@@ -11721,7 +8605,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 7:
   if f6 is not None:
    v = f6
@@ -11742,15 +8626,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f6 = None
@@ -11774,15 +8658,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11793,7 +8677,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 8:
   if f7 is not None:
    v = f7
@@ -11814,15 +8698,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f7 = None
@@ -11833,7 +8717,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 9:
   if f8 is not None:
    v = f8
@@ -11854,15 +8738,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f8 = None
@@ -11873,17 +8757,17 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 10:
   if f9 is not None:
    v = f9
    a <<= 1
-   k = _I29.get(v)
+   k = _I133.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew29(w, v)
+    _ew133(w, v)
     a = w.a
    left -= 1
    f9 = None
@@ -11894,7 +8778,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 11:
   if f10 is not None:
    v = f10
@@ -11915,15 +8799,15 @@ def _e11(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f10 = None
@@ -11932,7 +8816,7 @@ def _e11(w: Writer, o: Any) -> None:
    v = f11
    a = (a << 3) | 1
    w.a = a
-   _e46(w, v)
+   _e348(w, v)
    a = w.a
    left -= 1
    f11 = None
@@ -11944,7 +8828,7 @@ def _e11(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i12 += 1
@@ -11953,13 +8837,13 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 12:
   if f11 is not None:
    v = f11
    a <<= 2
    w.a = a
-   _e46(w, v)
+   _e348(w, v)
    a = w.a
    left -= 1
    f11 = None
@@ -11971,7 +8855,7 @@ def _e11(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i12 += 1
@@ -11980,7 +8864,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 13:
   if i12 < len(f12):
    v = f12[i12]
@@ -11989,7 +8873,7 @@ def _e11(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i12 += 1
@@ -11998,7 +8882,7 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  while s == 14:
   if i12 < len(f12):
    v = f12[i12]
@@ -12007,7 +8891,7 @@ def _e11(w: Writer, o: Any) -> None:
     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
    else:
     w.a = a
-    _ew27(w, v)
+    _ew131(w, v)
     a = w.a
    left -= 1
    i12 += 1
@@ -12016,17649 +8900,20 @@ def _e11(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  if s == 15:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_ChargeLoopResType', _FN11, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
+   raise _stuck('WPT_ChargeLoopResType', _FN345, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12[i12:],))
  w.a = a
 
 
-_FN11 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt', 'evpc_power_request', 'sd_power_input', 'spc_max_output_power_limit', 'spc_min_output_power_limit', 'spc_charge_diagnostics', 'spc_operating_frequency', 'spc_power_control_parameter', 'manufacturer_specific_data_container')
+_FN345 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt', 'evpc_power_request', 'sd_power_input', 'spc_max_output_power_limit', 'spc_min_output_power_limit', 'spc_charge_diagnostics', 'spc_operating_frequency', 'spc_power_control_parameter', 'manufacturer_specific_data_container')
 
-def _d12(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 1)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(CLReqControlModeType)
- return o
 
-
-def _e12(w: Writer, o: Any) -> None:
- left: int = 0
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('CLReqControlModeType', _FN12, ())
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('CLReqControlModeType', _FN12, ())
- w.a = a
-
-
-_FN12 = ()
-
-def _d13(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 1)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(CLResControlModeType)
- return o
-
-
-def _e13(w: Writer, o: Any) -> None:
- left: int = 0
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('CLResControlModeType', _FN13, ())
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('CLResControlModeType', _FN13, ())
- w.a = a
-
-
-_FN13 = ()
-
-def _d14(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d16(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d16(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d16(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f2 = _d15(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d23(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d29(r)
-   p = r.pos; v = r.v
-   f4.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureType)
- o.id = f0
- o.signed_info = f1
- o.signature_value = f2
- o.key_info = f3
- o.object_ = f4
- return o
-
-
-def _e14(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.signed_info
- f2 = o.signature_value
- f3 = o.key_info
- f4 = o.object_
- i4 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + len(f4)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e16(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing id or signed_info")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e16(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signed_info")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e16(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signed_info")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   w.a = a
-   _e15(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureType', "missing signature_value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e23(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif i4 < len(f4):
-   v = f4[i4]
-   a = (a << 2) | 1
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
- if s == 5:
-  if i4 < len(f4):
-   v = f4[i4]
-   a <<= 2
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
- while s == 6:
-  if i4 < len(f4):
-   v = f4[i4]
-   a <<= 2
-   w.a = a
-   _e29(w, v)
-   a = w.a
-   left -= 1
-   i4 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignatureType', _FN14, (f0, f1, f2, f3, f4[i4:],))
- w.a = a
-
-
-_FN14 = ('id', 'signed_info', 'signature_value', 'key_info', 'object_')
-
-def _d15(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = b""
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if y <= 32:
-    p += 8 * y
-    f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-   else:
-    r.pos = p - 8
-    f1 = r.binary()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1 = r.text
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureValueType)
- o.id = f0
- o.value = f1
- return o
-
-
-def _e15(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.value
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 5) | (2 << 3)
-    s = -1
-   else:
-    a = (a << 2) | 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing id or value")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN15, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    a <<= 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing value")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN15, (f0, f1,))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   left -= 1
-   f1 = None
-   if v == "" or v == b"":
-    a = (a << 3) | (1 << 2)
-    s = -1
-   else:
-    a <<= 1
-    w.a = a
-    _s1(w, v)
-    a = w.a
-    s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignatureValueType', "missing value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN15, (f0, f1,))
- if s == 2:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('SignatureValueType', _FN15, (f0, f1,))
- w.a = a
-
-
-_FN15 = ('id', 'value')
-
-def _d16(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d17(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d17(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f1 = _d17(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f2 = _d18(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d19(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d19(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d19(r)
-   p = r.pos; v = r.v
-   f3.append(e)
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignedInfoType)
- o.id = f0
- o.canonicalization_method = f1
- o.signature_method = f2
- o.reference = f3
- return o
-
-
-def _e16(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.canonicalization_method
- f2 = o.signature_method
- f3 = o.reference
- i3 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + len(f3)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e17(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method or id")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e17(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
- if s == 3:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   w.a = a
-   _e17(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing canonicalization_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   w.a = a
-   _e18(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing signature_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
- if s == 4:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 1
-   w.a = a
-   _e19(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('SignedInfoType', "missing reference")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
- if s == 5:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 2
-   w.a = a
-   _e19(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
- while s == 6:
-  if i3 < len(f3):
-   v = f3[i3]
-   a <<= 2
-   w.a = a
-   _e19(w, v)
-   a = w.a
-   left -= 1
-   i3 += 1
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignedInfoType', _FN16, (f0, f1, f2, f3[i3:],))
- w.a = a
-
-
-_FN16 = ('id', 'canonicalization_method', 'signature_method', 'reference')
-
-def _d17(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 2)) & 3 == 1:
-   r.pos = p + 2
-   o = _new(CanonicalizationMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(CanonicalizationMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e17(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 2) | 1
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K17.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN17, f)
- if s == 1:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN17, f)
- while s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN17, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('CanonicalizationMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'CanonicalizationMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('CanonicalizationMethodType', _FN17, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('CanonicalizationMethodType', _FN17, it[q][0])
-
-
-_FN17 = ('algorithm', 'content')
-_K17: dict[str, int] = {}
-
-def _d18(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 3)) & 7 == 2:
-   r.pos = p + 3
-   o = _new(SignatureMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    e = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw6(r, 1, e)
-     p = r.pos; v = r.v
-   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw6(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    e = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw6(r, 1, e)
-     p = r.pos; v = r.v
-   f1.append(('{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength', e))
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignatureMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e18(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 3) | 2
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K18.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN18, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew6(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN18, f)
- while s == 2:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew6(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew6(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN18, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN18, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignatureMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignatureMethodType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignatureMethodType', _FN18, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SignatureMethodType', _FN18, it[q][0])
-
-
-_FN18 = ('algorithm', 'content')
-_K18: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength': 1000}
-
-def _d19(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f3 = _d20(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   f4 = _d22(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 0, 0, 3, 0, 6)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   f3 = _d20(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   f4 = _d22(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 0, 2, 1, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f3 = _d20(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   r.pos = p
-   f4 = _d22(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 0, 1, 2, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d20(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f4 = _d22(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 3, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d20(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f4 = _d22(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f4 = _d22(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw3(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw3(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ReferenceType)
- o.id = f0
- o.type_ = f1
- o.uri = f2
- o.transforms = f3
- o.digest_method = f4
- o.digest_value = f5
- return o
-
-
-def _e19(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.type_
- f2 = o.uri
- f3 = o.transforms
- f4 = o.digest_method
- f5 = o.digest_value
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 3
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   a = (a << 3) | 1
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   a = (a << 3) | 2
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 3
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 4
-   w.a = a
-   _e22(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or id or transforms or type_ or uri")
-   a = (a << 6) | (5 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
- if s == 1:
-  if f1 is not None:
-   a <<= 3
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   a = (a << 3) | 1
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 2
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 3
-   w.a = a
-   _e22(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms or type_ or uri")
-   a = (a << 6) | (4 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
- if s == 2:
-  if f2 is not None:
-   a <<= 2
-   if type(f2) is str and 0 <= (ln := len(f2)) <= 125 and f2.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f2.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f2)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 2
-   w.a = a
-   _e22(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms or uri")
-   a = (a << 5) | (3 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
- if s == 3:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e22(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
- if s == 6:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e22(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method or transforms")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
- if s == 4:
-  if f4 is not None:
-   v = f4
-   a <<= 1
-   w.a = a
-   _e22(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_method")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
- if s == 5:
-  if f5 is not None:
-   v = f5
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew3(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   if w.validate:
-    raise _err('ReferenceType', "missing digest_value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
- if s == 7:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ReferenceType', _FN19, (f0, f1, f2, f3, f4, f5,))
- w.a = a
-
-
-_FN19 = ('id', 'type_', 'uri', 'transforms', 'digest_method', 'digest_value')
-
-def _d20(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d21(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d21(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d21(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d21(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(TransformsType)
- o.transform = f0
- return o
-
-
-def _e20(w: Writer, o: Any) -> None:
- f0 = o.transform
- i0 = 0
- left: int = len(f0)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e21(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('TransformsType', "missing transform")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN20, (f0[i0:],))
- if s == 2:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e21(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('TransformsType', "missing transform")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN20, (f0[i0:],))
- if s == 1:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e21(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN20, (f0[i0:],))
- while s == 3:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e21(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('TransformsType', _FN20, (f0[i0:],))
- w.a = a
-
-
-_FN20 = ('transform',)
-
-def _d21(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 3)) & 7 == 2:
-   r.pos = p + 3
-   o = _new(TransformType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s >= 0:
-  while s == 0:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 0, 0, 1, 0, 2)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 1, 1, 0, 1, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}XPath', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 4
-   elif c == 4:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(TransformType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e21(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 3) | 2
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K21.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 0:
-    a <<= 1
-    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-     w.a = a
-     _s2(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN21, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN21, f)
-  while s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN21, f)
-  while s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 3
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN21, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('TransformType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 3) | 3
-    w.a = a
-    w.string(_cs(v, 'TransformType'))
-    a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 3) | 2
-    s = -1
-   else:
-    raise _unexpected('TransformType', _FN21, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('TransformType', _FN21, it[q][0])
-
-
-_FN21 = ('algorithm', 'content')
-_K21: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}XPath': 1000}
-
-def _d22(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- if (v >> (n - p - 1)) & 1 == 0:
-  p += 1
-  p += 8
-  y = (v >> (n - p)) & 255
-  if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-   p += 8 * y - 16
-   f0 = t.decode('ascii')
-  else:
-   r.pos = p - 8
-   f0 = r.string()
-   p = r.pos; v = r.v
-  if (v >> (n - p - 2)) & 3 == 1:
-   r.pos = p + 2
-   o = _new(DigestMethodType)
-   o.algorithm = f0
-   o.content = []
-   return o
-  s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 1, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f1.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f1.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DigestMethodType)
- o.algorithm = f0
- o.content = f1
- return o
-
-
-def _e22(w: Writer, o: Any) -> None:
- if (v := o.algorithm) is not None and not o.content:
-  a = w.a << 1
-  if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-   a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-  else:
-   w.a = a
-   _s2(w, v)
-   a = w.a
-  w.a = (a << 2) | 1
-  return
- it: list[Any] = []
- v = o.algorithm
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K22.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN22, f)
- if s == 1:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN22, f)
- while s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN22, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('DigestMethodType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'DigestMethodType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('DigestMethodType', _FN22, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('DigestMethodType', _FN22, it[q][0])
-
-
-_FN22 = ('algorithm', 'content')
-_K22: dict[str, int] = {}
-
-def _d23(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 2:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 3:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 4:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 6:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 7:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 8:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 0, 0, 1, 0, 10)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 8:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 9:
-    r.pos = p
-    s = _dv(r, 1, 0, 0, 1, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 10:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 2
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 3
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 4
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 5
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 6
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 7
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 8
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 8:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 10
-   elif c == 9:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 10, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 9:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 9
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 9, 9)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 8:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 8
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 8, 8)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 7:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 7
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 7, 7)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 6:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 6, 6)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 5
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 4
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 2
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 11:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 11
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 11, 11)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 12:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 12
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 12, 12)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 13:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 13, 13)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 14:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 14
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 14, 14)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 15:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 15
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 15, 15)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 16:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 16
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 16, 16)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 17:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 17
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 17, 17)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 18:
-   p += 4
-   c = (v >> (n - p)) & 15
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyName', e))
-    s = 11
-   elif c == 1:
-    r.pos = p
-    e = _d24(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}KeyValue', e))
-    s = 12
-   elif c == 2:
-    r.pos = p
-    e = _d25(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod', e))
-    s = 13
-   elif c == 3:
-    r.pos = p
-    e = _d26(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}X509Data', e))
-    s = 14
-   elif c == 4:
-    r.pos = p
-    e = _d27(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}PGPData', e))
-    s = 15
-   elif c == 5:
-    r.pos = p
-    e = _d28(r)
-    p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}SPKIData', e))
-    s = 16
-   elif c == 6:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f1.append(('{http://www.w3.org/2000/09/xmldsig#}MgmtData', e))
-    s = 17
-   elif c == 7:
-    r.pos = p
-    f1.append(_any(r))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 8:
-    s = -1
-   elif c == 9:
-    r.pos = p
-    f1.append(("#text", r.string()))
-    p = r.pos; v = r.v
-    s = 18
-   elif c == 10:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 18, 18)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f1.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(KeyInfoType)
- o.id = f0
- o.content = f1
- return o
-
-
-def _e23(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.id
- if v is not None:
-  it.append((0, v))
- for nm, v in o.content:
-  it.append((_K23.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 0:
-    a <<= 4
-    if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-    else:
-     w.a = a
-     _s0(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == 1000:
-    a = (a << 4) | 1
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 2
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 3
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 4
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 5
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 6
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 7
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 7) | (10 << 3)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 8
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 7) | (9 << 3)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 10:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 3
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 4
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 5
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 6
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 7
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 8
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 8
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 10
-   elif f == -1:
-    a = (a << 6) | (9 << 2)
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 9:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 9
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 8:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 8
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 7:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 7
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 6:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 6
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 5
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 3
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 2
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 11:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 11
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 12:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 12
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 13:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 13
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 14:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 14
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 15:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 15
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 16:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 16
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 17:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 17
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
-  while s == 18:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 4
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1001:
-    a = (a << 4) | 1
-    w.a = a
-    _e24(w, v)
-    a = w.a
-    q += 1
-    s = 12
-   elif f == 1002:
-    a = (a << 4) | 2
-    w.a = a
-    _e25(w, v)
-    a = w.a
-    q += 1
-    s = 13
-   elif f == 1003:
-    a = (a << 4) | 3
-    w.a = a
-    _e26(w, v)
-    a = w.a
-    q += 1
-    s = 14
-   elif f == 1004:
-    a = (a << 4) | 4
-    w.a = a
-    _e27(w, v)
-    a = w.a
-    q += 1
-    s = 15
-   elif f == 1005:
-    a = (a << 4) | 5
-    w.a = a
-    _e28(w, v)
-    a = w.a
-    q += 1
-    s = 16
-   elif f == 1006:
-    a = (a << 4) | 6
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 17
-   elif f == -2:
-    raise _err('KeyInfoType', "wildcard content cannot be encoded")
-   elif f == -3:
-    a = (a << 4) | 9
-    w.a = a
-    w.string(_cs(v, 'KeyInfoType'))
-    a = w.a
-    q += 1
-    s = 18
-   elif f == -1:
-    a = (a << 4) | 8
-    s = -1
-   else:
-    raise _unexpected('KeyInfoType', _FN23, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('KeyInfoType', _FN23, it[q][0])
-
-
-_FN23 = ('id', 'content')
-_K23: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}KeyName': 1000, '{http://www.w3.org/2000/09/xmldsig#}KeyValue': 1001, '{http://www.w3.org/2000/09/xmldsig#}RetrievalMethod': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Data': 1003, '{http://www.w3.org/2000/09/xmldsig#}PGPData': 1004, '{http://www.w3.org/2000/09/xmldsig#}SPKIData': 1005, '{http://www.w3.org/2000/09/xmldsig#}MgmtData': 1006}
-
-def _d24(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   e = _d33(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d34(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   e = _d33(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue', e))
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d34(r)
-   p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   f0.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(KeyValueType)
- o.content = f0
- return o
-
-
-def _e24(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K24.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   w.a = a
-   _e33(w, v)
-   a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 3) | 1
-   w.a = a
-   _e34(w, v)
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -2:
-   raise _err('KeyValueType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 6) | (4 << 3)
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN24, f)
- while s == 4:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 3
-   w.a = a
-   _e33(w, v)
-   a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 3) | 1
-   w.a = a
-   _e34(w, v)
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -2:
-   raise _err('KeyValueType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 5) | (4 << 2)
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN24, f)
- while s == 3:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN24, f)
- while s == 2:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN24, f)
- while s == 1:
-  f, v = it[q]
-  if f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'KeyValueType'))
-   a = w.a
-   q += 1
-   s = 1
-  elif f == -1:
-   a <<= 2
-   s = -1
-  else:
-   raise _unexpected('KeyValueType', _FN24, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('KeyValueType', _FN24, it[q][0])
-
-
-_FN24 = ('content',)
-_K24: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}DSAKeyValue': 1000, '{http://www.w3.org/2000/09/xmldsig#}RSAKeyValue': 1001}
-
-def _d25(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f2 = _d20(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 1, 2, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   f2 = _d20(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 1, 1, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d20(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 2, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d20(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RetrievalMethodType)
- o.type_ = f0
- o.uri = f1
- o.transforms = f2
- return o
-
-
-def _e25(w: Writer, o: Any) -> None:
- f0 = o.type_
- f1 = o.uri
- f2 = o.transforms
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 3
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   a = (a << 3) | 1
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   a <<= 2
-   if type(f1) is str and 0 <= (ln := len(f1)) <= 125 and f1.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f1.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, f1)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
- if s == 4:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e20(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RetrievalMethodType', _FN25, (f0, f1, f2,))
- w.a = a
-
-
-_FN25 = ('type_', 'uri', 'transforms')
-
-def _d26(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 2
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 3
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 4
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 6:
-    r.pos = p
-    s = _dv(r, 0, 0, 0, 0, 7)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 7:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 1
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 2
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 3
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 4
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 5
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 6
-   elif c == 6:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 7, 7)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 6:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 6, 6)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 1, 1)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 8:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 8, 8)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 9:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 9, 9)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 10:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 10, 10)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 11:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 11, 11)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 12:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 12, 12)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 13:
-   p += 3
-   c = (v >> (n - p)) & 7
-   if c == 0:
-    r.pos = p
-    e = _d35(r)
-    p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial', e))
-    s = 8
-   elif c == 1:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SKI', e))
-    s = 9
-   elif c == 2:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw4(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-      p += 8 * y - 16
-      e = t.decode('ascii')
-     else:
-      r.pos = p - 8
-      e = r.string()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw4(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509SubjectName', e))
-    s = 10
-   elif c == 3:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509Certificate', e))
-    s = 11
-   elif c == 4:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}X509CRL', e))
-    s = 12
-   elif c == 5:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 13
-   elif c == 6:
-    s = -1
-   elif c == 7:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 13, 13)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(X509DataType)
- o.content = f0
- return o
-
-
-def _e26(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K26.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 1
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 3
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 5
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 6) | (6 << 3)
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  if s == 7:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 1
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 2
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 3
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 5
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 5) | (6 << 2)
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  if s == 6:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  if s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  if s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  if s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  if s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  while s == 8:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  while s == 9:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  while s == 10:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  while s == 11:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  while s == 12:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
-  while s == 13:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 3
-    w.a = a
-    _e35(w, v)
-    a = w.a
-    q += 1
-    s = 8
-   elif f == 1001:
-    a = (a << 3) | 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 9
-   elif f == 1002:
-    a = (a << 3) | 2
-    if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-    else:
-     w.a = a
-     _ew4(w, v)
-     a = w.a
-    q += 1
-    s = 10
-   elif f == 1003:
-    a = (a << 3) | 3
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 11
-   elif f == 1004:
-    a = (a << 3) | 4
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 12
-   elif f == -2:
-    raise _err('X509DataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 3) | 6
-    s = -1
-   else:
-    raise _unexpected('X509DataType', _FN26, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('X509DataType', _FN26, it[q][0])
-
-
-_FN26 = ('content',)
-_K26: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}X509IssuerSerial': 1000, '{http://www.w3.org/2000/09/xmldsig#}X509SKI': 1001, '{http://www.w3.org/2000/09/xmldsig#}X509SubjectName': 1002, '{http://www.w3.org/2000/09/xmldsig#}X509Certificate': 1003, '{http://www.w3.org/2000/09/xmldsig#}X509CRL': 1004}
-
-def _d27(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyID', e))
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    e = _dw1(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     e = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r, 1, e)
-     p = r.pos; v = r.v
-   f0.append(('{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket', e))
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f0.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f0.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(PGPDataType)
- o.content = f0
- return o
-
-
-def _e27(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K27.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN27, f)
- if s == 3:
-  f, v = it[q]
-  if f == 1000:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1001:
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN27, f)
- if s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN27, f)
- while s == 6:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN27, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1001:
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew1(w, v)
-    a = w.a
-   q += 1
-   s = 4
-  elif f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN27, f)
- if s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN27, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('PGPDataType', "wildcard content cannot be encoded")
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('PGPDataType', _FN27, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('PGPDataType', _FN27, it[q][0])
-
-
-_FN27 = ('content',)
-_K27: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}PGPKeyID': 1000, '{http://www.w3.org/2000/09/xmldsig#}PGPKeyPacket': 1001}
-
-def _d28(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s >= 0:
-  while s == 0:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 0, 0, 0, 0, 2)
-    p = r.pos; v = r.v
-    if s == -3:
-     return r.obj
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 2:
-   p += 1
-   c = (v >> (n - p)) & 1
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 1
-   elif c == 1:
-    r.pos = p
-    s = _dv(r, 2, 0, 0, 2, 2)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 1:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 3
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 1, 1)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 3:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    s = -1
-   elif c == 2:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 3, 3)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 4:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    r.pos = p
-    f0.append(_any(r))
-    p = r.pos; v = r.v
-    s = 5
-   elif c == 2:
-    s = -1
-   elif c == 3:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 4, 4)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
-  while s == 5:
-   p += 2
-   c = (v >> (n - p)) & 3
-   if c == 0:
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     e = _dw1(r)
-     p = r.pos; v = r.v
-    else:
-     p += 8
-     y = (v >> (n - p)) & 255
-     if y <= 32:
-      p += 8 * y
-      e = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-     else:
-      r.pos = p - 8
-      e = r.binary()
-      p = r.pos; v = r.v
-     p += 1
-     if (v >> (n - p)) & 1:
-      r.pos = p - 1
-      e = _dw1(r, 1, e)
-      p = r.pos; v = r.v
-    f0.append(('{http://www.w3.org/2000/09/xmldsig#}SPKISexp', e))
-    s = 4
-   elif c == 1:
-    s = -1
-   elif c == 2:
-    r.pos = p
-    s = _dv(r, 2, 1, 0, 5, 5)
-    p = r.pos; v = r.v
-    if r.text is not None:
-     f0.append(("#text", r.text))
-     r.text = None
-   else:
-    r.pos = p
-    raise r.bad(c)
- r.pos = p
- o = _new(SPKIDataType)
- o.content = f0
- return o
-
-
-def _e28(w: Writer, o: Any) -> None:
- it: list[Any] = []
- for nm, v in o.content:
-  it.append((_K28.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- while s >= 0:
-  if s == 0:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 4) | (1 << 3)
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN28, f)
-  if s == 2:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 1
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 1
-   elif f == -1:
-    a = (a << 3) | (1 << 2)
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN28, f)
-  if s == 1:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('SPKIDataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 2) | 2
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN28, f)
-  if s == 3:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 2) | 1
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN28, f)
-  while s == 4:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -2:
-    raise _err('SPKIDataType', "wildcard content cannot be encoded")
-   elif f == -1:
-    a = (a << 2) | 2
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN28, f)
-  if s == 5:
-   f, v = it[q]
-   if f == 1000:
-    a <<= 2
-    if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-     a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-    else:
-     w.a = a
-     _ew1(w, v)
-     a = w.a
-    q += 1
-    s = 4
-   elif f == -1:
-    a = (a << 2) | 1
-    s = -1
-   else:
-    raise _unexpected('SPKIDataType', _FN28, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SPKIDataType', _FN28, it[q][0])
-
-
-_FN28 = ('content',)
-_K28: dict[str, int] = {'{http://www.w3.org/2000/09/xmldsig#}SPKISexp': 1000}
-
-def _d29(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = []
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 0, 1, 3, 0, 5)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 1, 1, 2, 1, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f2 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f2 = r.string()
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 1, 1, 1, 2, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 1, 1, 0, 3, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f3.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f3.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ObjectType)
- o.encoding = f0
- o.id = f1
- o.mime_type = f2
- o.content = f3
- return o
-
-
-def _e29(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.encoding
- if v is not None:
-  it.append((0, v))
- v = o.id
- if v is not None:
-  it.append((1, v))
- v = o.mime_type
- if v is not None:
-  it.append((2, v))
- for nm, v in o.content:
-  it.append((_K29.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1:
-   a = (a << 3) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == 2:
-   a = (a << 3) | 2
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 5
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN29, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == 2:
-   a = (a << 3) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 4
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN29, f)
- if s == 2:
-  f, v = it[q]
-  if f == 2:
-   a <<= 3
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s4(w, v)
-    a = w.a
-   q += 1
-   s = 3
-  elif f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 3) | 3
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 3) | 2
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN29, f)
- if s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN29, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN29, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('ObjectType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'ObjectType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('ObjectType', _FN29, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('ObjectType', _FN29, it[q][0])
-
-
-_FN29 = ('encoding', 'id', 'mime_type', 'content')
-_K29: dict[str, int] = {}
-
-def _d30(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d19(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d19(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d19(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d19(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d19(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ManifestType)
- o.id = f0
- o.reference = f1
- return o
-
-
-def _e30(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.reference
- i1 = 0
- left: int = (f0 is not None) + len(f1)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif i1 < len(f1):
-   v = f1[i1]
-   a = (a << 2) | 1
-   w.a = a
-   _e19(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing id or reference")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN30, (f0, f1[i1:],))
- if s == 1:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e19(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing reference")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN30, (f0, f1[i1:],))
- if s == 3:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e19(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('ManifestType', "missing reference")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN30, (f0, f1[i1:],))
- if s == 2:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e19(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN30, (f0, f1[i1:],))
- while s == 4:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e19(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ManifestType', _FN30, (f0, f1[i1:],))
- w.a = a
-
-
-_FN30 = ('id', 'reference')
-
-def _d31(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   e = _d32(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 1, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d32(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 1, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d32(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d32(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d32(r)
-   p = r.pos; v = r.v
-   f1.append(e)
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignaturePropertiesType)
- o.id = f0
- o.signature_property = f1
- return o
-
-
-def _e31(w: Writer, o: Any) -> None:
- f0 = o.id
- f1 = o.signature_property
- i1 = 0
- left: int = (f0 is not None) + len(f1)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   a <<= 2
-   if type(f0) is str and 0 <= (ln := len(f0)) <= 125 and f0.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(f0.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, f0)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif i1 < len(f1):
-   v = f1[i1]
-   a = (a << 2) | 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing id or signature_property")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN31, (f0, f1[i1:],))
- if s == 1:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing signature_property")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN31, (f0, f1[i1:],))
- if s == 3:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 1
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('SignaturePropertiesType', "missing signature_property")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN31, (f0, f1[i1:],))
- if s == 2:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN31, (f0, f1[i1:],))
- while s == 4:
-  if i1 < len(f1):
-   v = f1[i1]
-   a <<= 2
-   w.a = a
-   _e32(w, v)
-   a = w.a
-   left -= 1
-   i1 += 1
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('SignaturePropertiesType', _FN31, (f0, f1[i1:],))
- w.a = a
-
-
-_FN31 = ('id', 'signature_property')
-
-def _d32(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = []
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f0 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f0 = r.string()
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 2, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   y = (v >> (n - p)) & 255
-   if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-    p += 8 * y - 16
-    f1 = t.decode('ascii')
-   else:
-    r.pos = p - 8
-    f1 = r.string()
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 1, 0, 1, 1, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 1, 0, 0, 2, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2.append(_any(r))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   f2.append(("#text", r.string()))
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-   if r.text is not None:
-    f2.append(("#text", r.text))
-    r.text = None
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(SignaturePropertyType)
- o.id = f0
- o.target = f1
- o.content = f2
- return o
-
-
-def _e32(w: Writer, o: Any) -> None:
- it: list[Any] = []
- v = o.id
- if v is not None:
-  it.append((0, v))
- v = o.target
- if v is not None:
-  it.append((1, v))
- for nm, v in o.content:
-  it.append((_K32.get(nm, -3 if nm == "#text" else -2), v))
- it.append((-1, None))
- a = w.a
- q = 0
- s = 0
- if s == 0:
-  f, v = it[q]
-  if f == 0:
-   a <<= 2
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s0(w, v)
-    a = w.a
-   q += 1
-   s = 1
-  elif f == 1:
-   a = (a << 2) | 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN32, f)
- if s == 1:
-  f, v = it[q]
-  if f == 1:
-   a <<= 1
-   if type(v) is str and 0 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 8) | (ln + 2)) << (8 * ln)) | int.from_bytes(v.encode('ascii'), 'big')
-   else:
-    w.a = a
-    _s2(w, v)
-    a = w.a
-   q += 1
-   s = 2
-  elif f == -1:
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN32, f)
- if s == 2:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN32, f)
- while s == 3:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 1
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 3
-  elif f == -1:
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN32, f)
- while s == 4:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 4
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN32, f)
- while s == 5:
-  f, v = it[q]
-  if f == -2:
-   raise _err('SignaturePropertyType', "wildcard content cannot be encoded")
-  elif f == -3:
-   a = (a << 2) | 2
-   w.a = a
-   w.string(_cs(v, 'SignaturePropertyType'))
-   a = w.a
-   q += 1
-   s = 5
-  elif f == -1:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _unexpected('SignaturePropertyType', _FN32, f)
- w.a = a
- if q != len(it) - 1:
-  raise _unexpected('SignaturePropertyType', _FN32, it[q][0])
-
-
-_FN32 = ('id', 'target', 'content')
-_K32: dict[str, int] = {}
-
-def _d33(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- f6: Any = None
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f1 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw5(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f2 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f2 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw5(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f3 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f3 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw5(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f4 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f4 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw5(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw5(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw5(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f6 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f6 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw5(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DSAKeyValueType)
- o.p = f0
- o.q = f1
- o.g = f2
- o.y = f3
- o.j = f4
- o.seed = f5
- o.pgen_counter = f6
- return o
-
-
-def _e33(w: Writer, o: Any) -> None:
- f0 = o.p
- f1 = o.q
- f2 = o.g
- f3 = o.y
- f4 = o.j
- f5 = o.seed
- f6 = o.pgen_counter
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or p or y")
-   a = (a << 5) | (3 << 3)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 4:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or p or y")
-   a = (a << 4) | (3 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing q")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 5:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 2
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing g or y")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 2:
-  if f3 is not None:
-   v = f3
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing y")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 3:
-  if f4 is not None:
-   v = f4
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 2) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 6:
-  if f5 is not None:
-   v = f5
-   a <<= 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 7:
-  if f6 is not None:
-   v = f6
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif left == 0:
-   if w.validate:
-    raise _err('DSAKeyValueType', "missing pgen_counter")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- if s == 8:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DSAKeyValueType', _FN33, (f0, f1, f2, f3, f4, f5, f6,))
- w.a = a
-
-
-_FN33 = ('p', 'q', 'g', 'y', 'j', 'seed', 'pgen_counter')
-
-def _d34(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw5(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw5(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f1 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f1 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw5(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RSAKeyValueType)
- o.modulus = f0
- o.exponent = f1
- return o
-
-
-def _e34(w: Writer, o: Any) -> None:
- f0 = o.modulus
- f1 = o.exponent
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing modulus")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN34, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing modulus")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN34, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 127:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew5(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('RSAKeyValueType', "missing exponent")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN34, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RSAKeyValueType', _FN34, (f0, f1,))
- w.a = a
-
-
-_FN34 = ('modulus', 'exponent')
-
-def _d35(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw4(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw4(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw4(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw4(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw7(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f1 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw7(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(X509IssuerSerialType)
- o.x509_issuer_name = f0
- o.x509_serial_number = f1
- return o
-
-
-def _e35(w: Writer, o: Any) -> None:
- f0 = o.x509_issuer_name
- f1 = o.x509_serial_number
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew4(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN35, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 125 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew4(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_issuer_name")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN35, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and -1180591620717411303424 <= v <= 1180591620717411303424:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew7(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew7(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('X509IssuerSerialType', "missing x509_serial_number")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN35, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('X509IssuerSerialType', _FN35, (f0, f1,))
- w.a = a
-
-
-_FN35 = ('x509_issuer_name', 'x509_serial_number')
-
-def _d36(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw15(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw15(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw15(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f0 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f0 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw15(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f1 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw16(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f2 = _d14(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(MessageHeaderType)
- o.session_id = f0
- o.time_stamp = f1
- o.signature = f2
- return o
-
-
-def _e36(w: Writer, o: Any) -> None:
- f0 = o.session_id
- f1 = o.time_stamp
- f2 = o.signature
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew15(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('MessageHeaderType', "missing session_id")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is bytes and 8 <= (ln := len(v)) <= 8:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew15(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('MessageHeaderType', "missing session_id")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('MessageHeaderType', "missing time_stamp")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   w.a = a
-   _e14(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
- if s == 4:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('MessageHeaderType', _FN36, (f0, f1, f2,))
- w.a = a
-
-
-_FN36 = ('session_id', 'time_stamp', 'signature')
-
-def _d37(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- f6: Any = None
- f7: Any = None
- f8: Any = None
- f9: Any = None
- s = 0
- if n - p >= 52:
-  x = (v >> (n - p - 52)) & 4503599627370495
-  if x & 4363944602910465 == 0:
-   p += 52
-   f0 = ((x >> 40) & 127)
-   f1 = ((x >> 27) & 127)
-   f2 = ((x >> 14) & 127)
-   f3 = ((x >> 1) & 127)
-   s = 4
- while s == 0:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f0 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f0 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 6:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 7:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 8:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 9:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 10:
-   s = -1
-  elif c == 11:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 11)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 11:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f0 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f0 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 5:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 6:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 7:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 8:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 9:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 10:
-   s = -1
-  elif c == 11:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 11, 11)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 5:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 6:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 7:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 8:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 9:
-   s = -1
-  elif c == 10:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 5:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 6:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 7:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 8:
-   s = -1
-  elif c == 9:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 4
-  c = (v >> (n - p)) & 15
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f3 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f3 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 4:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 5:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 6:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 7:
-   s = -1
-  elif c == 8:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw12(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 3:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 4:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 5:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 6:
-   s = -1
-  elif c == 7:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f5 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw12(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 2:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 3:
-   r.pos = p
-   f8 = _d41(r)
-   p = r.pos; v = r.v
-   s = 9
-  elif c == 4:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 5:
-   s = -1
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f6 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw12(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 2:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
-   s = 9
-  elif c == 3:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f7 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f7 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 8
-  elif c == 1:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
-   s = 9
-  elif c == 2:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f8 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f8 = z
-   else:
-    r.pos = p
-    f8 = _d41(r)
-    p = r.pos; v = r.v
-   s = 9
-  elif c == 1:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 9:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f9 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f9 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 10
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 9, 9)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 10:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 10, 10)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DisplayParametersType)
- o.present_soc = f0
- o.minimum_soc = f1
- o.target_soc = f2
- o.maximum_soc = f3
- o.remaining_time_to_minimum_soc = f4
- o.remaining_time_to_target_soc = f5
- o.remaining_time_to_maximum_soc = f6
- o.charging_complete = f7
- o.battery_energy_capacity = f8
- o.inlet_hot = f9
- return o
-
-
-def _e37(w: Writer, o: Any) -> None:
- f0 = o.present_soc
- f1 = o.minimum_soc
- f2 = o.target_soc
- f3 = o.maximum_soc
- f4 = o.remaining_time_to_minimum_soc
- f5 = o.remaining_time_to_target_soc
- f6 = o.remaining_time_to_maximum_soc
- f7 = o.charging_complete
- f8 = o.battery_energy_capacity
- f9 = o.inlet_hot
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None) + (f8 is not None) + (f9 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if type(f0) is int and 0 <= f0 <= 100 and type(f1) is int and 0 <= f1 <= 100 and type(f2) is int and 0 <= f2 <= 100 and type(f3) is int and 0 <= f3 <= 100:
-  a = (a << 52) | (f0 << 40) | (f1 << 27) | (f2 << 14) | (f3 << 1)
-  f0 = None
-  f1 = None
-  f2 = None
-  f3 = None
-  left -= 4
-  s = 4
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 4
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 5
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 6
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 7
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 8
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 9
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 10
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 11:
-  if f0 is not None:
-   v = f0
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 4
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 5
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 6
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 7
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 8
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 9
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 10
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 4
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 5
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 6
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 7
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 8
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 9
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 4
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 5
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 6
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 7
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 8
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 3:
-  if f3 is not None:
-   v = f3
-   a <<= 4
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif f4 is not None:
-   v = f4
-   a = (a << 4) | 1
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 4) | 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 4) | 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 4) | 4
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 4) | 5
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 4) | 6
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 4) | 7
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 4:
-  if f4 is not None:
-   v = f4
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 5
-  elif f5 is not None:
-   v = f5
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 3
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 3) | 4
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 3) | 5
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 3) | 6
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 5:
-  if f5 is not None:
-   v = f5
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 6
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 2
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 3) | 3
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 3) | 4
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 3) | 5
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 6:
-  if f6 is not None:
-   v = f6
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 7
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 1
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 3) | 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 3) | 3
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 7:
-  if f7 is not None:
-   v = f7
-   a <<= 3
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 8
-  elif f8 is not None:
-   v = f8
-   a = (a << 3) | 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 3) | 2
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 8:
-  if f8 is not None:
-   v = f8
-   a <<= 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f8 = None
-   s = 9
-  elif f9 is not None:
-   v = f9
-   a = (a << 2) | 1
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 9:
-  if f9 is not None:
-   v = f9
-   a <<= 2
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f9 = None
-   s = 10
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- if s == 10:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DisplayParametersType', _FN37, (f0, f1, f2, f3, f4, f5, f6, f7, f8, f9,))
- w.a = a
-
-
-_FN37 = ('present_soc', 'minimum_soc', 'target_soc', 'maximum_soc', 'remaining_time_to_minimum_soc', 'remaining_time_to_target_soc', 'remaining_time_to_maximum_soc', 'charging_complete', 'battery_energy_capacity', 'inlet_hot')
-
-def _d38(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw13(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw13(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 5
-   x = (v >> (n - p)) & 31
-   if x & 17 == 0:
-    f1 = _V14[((x >> 1) & 7)]
-   else:
-    r.pos = p - 5
-    f1 = _dw14(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(EVSEStatusType)
- o.notification_max_delay = f0
- o.evse_notification = f1
- return o
-
-
-def _e38(w: Writer, o: Any) -> None:
- f0 = o.notification_max_delay
- f1 = o.evse_notification
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('EVSEStatusType', "missing notification_max_delay")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('EVSEStatusType', _FN38, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('EVSEStatusType', "missing notification_max_delay")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('EVSEStatusType', _FN38, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   k = _I14.get(v)
-   if k is not None:
-    a = (a << 5) | (k << 1)
-   else:
-    w.a = a
-    _ew14(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('EVSEStatusType', "missing evse_notification")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('EVSEStatusType', _FN38, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('EVSEStatusType', _FN38, (f0, f1,))
- w.a = a
-
-
-_FN38 = ('notification_max_delay', 'evse_notification')
-
-def _d39(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = None
- f6: Any = None
- f7: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw17(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw17(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw17(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if 1 < y < 128 and (t := ((v >> (n - p - 8 * y + 16)) & _BM[y - 2]).to_bytes(y - 2, 'big')).isascii():
-     p += 8 * y - 16
-     f0 = t.decode('ascii')
-    else:
-     r.pos = p - 8
-     f0 = r.string()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw17(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f1 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw16(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f2 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f2 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f2 = _dw16(r, 1, f2)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw16(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw16(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw18(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw18(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 5:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 6:
-   s = -1
-  elif c == 7:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw16(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw16(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw18(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw18(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 4:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 5:
-   s = -1
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f4 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f4 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f4 = _dw16(r, 1, f4)
-     p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw18(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw18(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f5 = _dw18(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y <= 32:
-     p += 8 * y
-     f5 = ((v >> (n - p)) & _BM[y]).to_bytes(y, 'big')
-    else:
-     r.pos = p - 8
-     f5 = r.binary()
-     p = r.pos; v = r.v
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f5 = _dw18(r, 1, f5)
-     p = r.pos; v = r.v
-   s = 7
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f6 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f6 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f6 = _dw19(r, 1, f6)
-     p = r.pos; v = r.v
-   s = 8
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f7 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f7 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f7 = _dw16(r, 1, f7)
-     p = r.pos; v = r.v
-   s = 9
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 9:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 9, 9)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(MeterInfoType)
- o.meter_id = f0
- o.charged_energy_reading_wh = f1
- o.bpt_discharged_energy_reading_wh = f2
- o.capacitive_energy_reading_va_rh = f3
- o.bpt_inductive_energy_reading_va_rh = f4
- o.meter_signature = f5
- o.meter_status = f6
- o.meter_timestamp = f7
- return o
-
-
-def _e39(w: Writer, o: Any) -> None:
- f0 = o.meter_id
- f1 = o.charged_energy_reading_wh
- f2 = o.bpt_discharged_energy_reading_wh
- f3 = o.capacitive_energy_reading_va_rh
- f4 = o.bpt_inductive_energy_reading_va_rh
- f5 = o.meter_signature
- f6 = o.meter_status
- f7 = o.meter_timestamp
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + (f5 is not None) + (f6 is not None) + (f7 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew17(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('MeterInfoType', "missing meter_id")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is str and 1 <= (ln := len(v)) <= 32 and v.isascii():
-    a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
-   else:
-    w.a = a
-    _ew17(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('MeterInfoType', "missing meter_id")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('MeterInfoType', "missing charged_energy_reading_wh")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 3
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 3) | 3
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew18(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 4
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 5
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 3) | 6
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 3
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 3) | 2
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew18(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 3
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 4
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 3) | 5
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 5:
-  if f4 is not None:
-   v = f4
-   a <<= 3
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif f5 is not None:
-   v = f5
-   a = (a << 3) | 1
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew18(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 2
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 3
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 6:
-  if f5 is not None:
-   v = f5
-   a <<= 3
-   if type(v) is bytes and 1 <= (ln := len(v)) <= 64:
-    a = (((a << 9) | ln) << (8 * ln + 1)) | (int.from_bytes(v, 'big') << 1)
-   else:
-    w.a = a
-    _ew18(w, v)
-    a = w.a
-   left -= 1
-   f5 = None
-   s = 7
-  elif f6 is not None:
-   v = f6
-   a = (a << 3) | 1
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 7:
-  if f6 is not None:
-   v = f6
-   a <<= 2
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f6 = None
-   s = 8
-  elif f7 is not None:
-   v = f7
-   a = (a << 2) | 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 8:
-  if f7 is not None:
-   v = f7
-   a <<= 2
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f7 = None
-   s = 9
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- if s == 9:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('MeterInfoType', _FN39, (f0, f1, f2, f3, f4, f5, f6, f7,))
- w.a = a
-
-
-_FN39 = ('meter_id', 'charged_energy_reading_wh', 'bpt_discharged_energy_reading_wh', 'capacitive_energy_reading_va_rh', 'bpt_inductive_energy_reading_va_rh', 'meter_signature', 'meter_status', 'meter_timestamp')
-
-def _d40(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- f5: Any = []
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw16(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw16(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f1 = _d42(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   f2 = _d42(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   r.pos = p
-   f3 = _d42(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 3:
-   r.pos = p
-   f4 = _d42(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 4:
-   r.pos = p
-   e = _d43(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 5:
-   s = -1
-  elif c == 6:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f2 = _d42(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f3 = _d42(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   f4 = _d42(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 3:
-   r.pos = p
-   e = _d43(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f3 = _d42(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   f4 = _d42(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 2:
-   r.pos = p
-   e = _d43(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f4 = _d42(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   r.pos = p
-   e = _d43(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d43(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 7:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d43(r)
-   p = r.pos; v = r.v
-   f5.append(e)
-   s = 7 if len(f5) < 10 else 8
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 7, 7)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 8:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 8, 8)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ReceiptType)
- o.time_anchor = f0
- o.energy_costs = f1
- o.occupancy_costs = f2
- o.additional_services_costs = f3
- o.overstay_costs = f4
- o.tax_costs = f5
- return o
-
-
-def _e40(w: Writer, o: Any) -> None:
- f0 = o.time_anchor
- f1 = o.energy_costs
- f2 = o.occupancy_costs
- f3 = o.additional_services_costs
- f4 = o.overstay_costs
- f5 = o.tax_costs
- i5 = 0
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None) + len(f5)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ReceiptType', "missing time_anchor")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 0 <= v <= 18446744073709551615:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew16(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew16(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ReceiptType', "missing time_anchor")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 3
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 1
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 2
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 3
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif i5 < len(f5):
-   v = f5[i5]
-   a = (a << 3) | 4
-   w.a = a
-   _e43(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 3) | 5
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 3
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 1
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 2
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif i5 < len(f5):
-   v = f5[i5]
-   a = (a << 3) | 3
-   w.a = a
-   _e43(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 3
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 1
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif i5 < len(f5):
-   v = f5[i5]
-   a = (a << 3) | 2
-   w.a = a
-   _e43(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 5:
-  if f4 is not None:
-   v = f4
-   a <<= 2
-   w.a = a
-   _e42(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif i5 < len(f5):
-   v = f5[i5]
-   a = (a << 2) | 1
-   w.a = a
-   _e43(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 6:
-  if i5 < len(f5):
-   v = f5[i5]
-   a <<= 2
-   w.a = a
-   _e43(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- while s == 7:
-  if i5 < len(f5):
-   v = f5[i5]
-   a <<= 2
-   w.a = a
-   _e43(w, v)
-   a = w.a
-   left -= 1
-   i5 += 1
-   s = 7 if i5 < 10 else 8
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- if s == 8:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ReceiptType', _FN40, (f0, f1, f2, f3, f4, f5[i5:],))
- w.a = a
-
-
-_FN40 = ('time_anchor', 'energy_costs', 'occupancy_costs', 'additional_services_costs', 'overstay_costs', 'tax_costs')
-
-def _d41(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- if n - p >= 24:
-  x = (v >> (n - p - 24)) & 16777215
-  if x & 12597763 == 0:
-   r.pos = p + 24
-   o = _new(RationalNumberType)
-   o.exponent = ((x >> 14) & 255) + -128
-   g = ((x >> 2) & 127)
-   o.value = -g - 1 if (x >> 10) & 1 else g
-   return o
- if n - p >= 32:
-  x = (v >> (n - p - 32)) & 4294967295
-  if x & 3225027075 == 131072:
-   r.pos = p + 32
-   o = _new(RationalNumberType)
-   o.exponent = ((x >> 22) & 255) + -128
-   g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-   o.value = -g - 1 if (x >> 18) & 1 else g
-   return o
- f0: Any = None
- f1: Any = None
- s = 0
- if n - p >= 11:
-  x = (v >> (n - p - 11)) & 2047
-  if x & 1537 == 0:
-   p += 11
-   f0 = ((x >> 1) & 255) + -128
-   s = 1
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 10
-   x = (v >> (n - p)) & 1023
-   if x & 513 == 0:
-    f0 = ((x >> 1) & 255) + -128
-   else:
-    r.pos = p - 10
-    f0 = _dw20(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 10
-   x = (v >> (n - p)) & 1023
-   if x & 513 == 0:
-    f0 = ((x >> 1) & 255) + -128
-   else:
-    r.pos = p - 10
-    f0 = _dw20(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f1 = _dw19(r)
-    p = r.pos; v = r.v
-   else:
-    p += 9
-    y = (v >> (n - p)) & 511
-    g = y & 255
-    if g > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      g = _more(r, g)
-      p = r.pos; v = r.v
-     else:
-      g = (g & 127) | (y2 << 7)
-    f1 = -g - 1 if y > 255 else g
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f1 = _dw19(r, 1, f1)
-     p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(RationalNumberType)
- o.exponent = f0
- o.value = f1
- return o
-
-
-def _e41(w: Writer, o: Any) -> None:
- f0 = o.exponent
- f1 = o.value
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if type(f0) is int and -128 <= f0 <= 127 and type(f1) is int and -32768 <= f1 <= 32767 and left == 2:
-  if f1 < 0:
-   g = -f1 - 1
-   sg = 1
-  else:
-   g = f1
-   sg = 0
-  if g < 128:
-   w.a = (a << 24) | ((f0 - -128) << 14) | (sg << 10) | (g << 2)
-   return
-  elif g < 16384:
-   w.a = (a << 32) | ((f0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-   return
- if type(f0) is int and -128 <= f0 <= 127:
-  a = (a << 11) | ((f0 - -128) << 1)
-  f0 = None
-  left -= 1
-  s = 1
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and -128 <= v <= 127:
-    a = (a << 10) | ((v - -128) << 1)
-   else:
-    w.a = a
-    _ew20(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RationalNumberType', "missing exponent")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('RationalNumberType', _FN41, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and -128 <= v <= 127:
-    a = (a << 10) | ((v - -128) << 1)
-   else:
-    w.a = a
-    _ew20(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('RationalNumberType', "missing exponent")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RationalNumberType', _FN41, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is int and -32768 <= v <= 32767:
-    if v < 0:
-     g = -v - 1
-     sg = 1
-    else:
-     g = v
-     sg = 0
-    if g < 128:
-     a = (a << 11) | (sg << 9) | (g << 1)
-    elif g < 16384:
-     a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew19(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew19(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('RationalNumberType', "missing value")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('RationalNumberType', _FN41, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('RationalNumberType', _FN41, (f0, f1,))
- w.a = a
-
-
-_FN41 = ('exponent', 'value')
-
-def _d42(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f0 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d41(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d41(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d41(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DetailedCostType)
- o.amount = f0
- o.cost_per_unit = f1
- return o
-
-
-def _e42(w: Writer, o: Any) -> None:
- f0 = o.amount
- f1 = o.cost_per_unit
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedCostType', "missing amount")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('DetailedCostType', _FN42, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedCostType', "missing amount")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DetailedCostType', _FN42, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedCostType', "missing cost_per_unit")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DetailedCostType', _FN42, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DetailedCostType', _FN42, (f0, f1,))
- w.a = a
-
-
-_FN42 = ('amount', 'cost_per_unit')
-
-def _d43(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw10(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw10(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d41(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(DetailedTaxType)
- o.tax_rule_id = f0
- o.amount = f1
- return o
-
-
-def _e43(w: Writer, o: Any) -> None:
- f0 = o.tax_rule_id
- f1 = o.amount
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 1 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew10(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew10(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedTaxType', "missing tax_rule_id")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('DetailedTaxType', _FN43, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   if type(v) is int and 1 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew10(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew10(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedTaxType', "missing tax_rule_id")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DetailedTaxType', _FN43, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('DetailedTaxType', "missing amount")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('DetailedTaxType', _FN43, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('DetailedTaxType', _FN43, (f0, f1,))
- w.a = a
-
-
-_FN43 = ('tax_rule_id', 'amount')
-
-def _d44(r: Reader) -> Any:
+def _d346(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -29676,7 +8931,7 @@ def _d44(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw21(r)
+    f0 = _dw100(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29691,14 +8946,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw21(r, 1, f0)
+     f0 = _dw100(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw22(r)
+    f1 = _dw127(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29713,14 +8968,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw22(r, 1, f1)
+     f1 = _dw127(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw23(r)
+    f2 = _dw128(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29735,14 +8990,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw23(r, 1, f2)
+     f2 = _dw128(r, 1, f2)
      p = r.pos; v = r.v
    s = 3
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29760,7 +9015,7 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
@@ -29781,7 +9036,7 @@ def _d44(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw21(r)
+    f0 = _dw100(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29796,14 +9051,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw21(r, 1, f0)
+     f0 = _dw100(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw22(r)
+    f1 = _dw127(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29818,14 +9073,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw22(r, 1, f1)
+     f1 = _dw127(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw23(r)
+    f2 = _dw128(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29840,14 +9095,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw23(r, 1, f2)
+     f2 = _dw128(r, 1, f2)
      p = r.pos; v = r.v
    s = 3
   elif c == 3:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29865,7 +9120,7 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 4:
@@ -29884,7 +9139,7 @@ def _d44(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw22(r)
+    f1 = _dw127(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29899,14 +9154,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw22(r, 1, f1)
+     f1 = _dw127(r, 1, f1)
      p = r.pos; v = r.v
    s = 2
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw23(r)
+    f2 = _dw128(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29921,14 +9176,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw23(r, 1, f2)
+     f2 = _dw128(r, 1, f2)
      p = r.pos; v = r.v
    s = 3
   elif c == 2:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29946,7 +9201,7 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 3:
@@ -29965,7 +9220,7 @@ def _d44(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw23(r)
+    f2 = _dw128(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -29980,14 +9235,14 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw23(r, 1, f2)
+     f2 = _dw128(r, 1, f2)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -30005,7 +9260,7 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -30024,7 +9279,7 @@ def _d44(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -30042,7 +9297,7 @@ def _d44(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -30075,7 +9330,7 @@ def _d44(r: Reader) -> Any:
  return o
 
 
-def _e44(w: Writer, o: Any) -> None:
+def _e346(w: Writer, o: Any) -> None:
  f0 = o.ssid
  f1 = o.bssid
  f2 = o.ip_address
@@ -30093,7 +9348,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew100(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30105,7 +9360,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew22(w, v)
+    _ew127(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -30117,7 +9372,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew128(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -30133,11 +9388,11 @@ def _e44(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -30146,7 +9401,7 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
+   raise _stuck('AlternativeSECCType', _FN346, (f0, f1, f2, f3,))
  if s == 5:
   if f0 is not None:
    v = f0
@@ -30155,7 +9410,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew21(w, v)
+    _ew100(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30167,7 +9422,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew22(w, v)
+    _ew127(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -30179,7 +9434,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew128(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -30195,11 +9450,11 @@ def _e44(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -30208,7 +9463,7 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 3) | 4
    s = -1
   else:
-   raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
+   raise _stuck('AlternativeSECCType', _FN346, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -30217,7 +9472,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew22(w, v)
+    _ew127(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -30229,7 +9484,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew128(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -30245,11 +9500,11 @@ def _e44(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -30258,7 +9513,7 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 3) | 3
    s = -1
   else:
-   raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
+   raise _stuck('AlternativeSECCType', _FN346, (f0, f1, f2, f3,))
  if s == 2:
   if f2 is not None:
    v = f2
@@ -30267,7 +9522,7 @@ def _e44(w: Writer, o: Any) -> None:
     a = (((a << 9) | (ln + 2)) << (8 * ln + 1)) | (int.from_bytes(v.encode('ascii'), 'big') << 1)
    else:
     w.a = a
-    _ew23(w, v)
+    _ew128(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -30283,11 +9538,11 @@ def _e44(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -30296,7 +9551,7 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
+   raise _stuck('AlternativeSECCType', _FN346, (f0, f1, f2, f3,))
  if s == 3:
   if f3 is not None:
    v = f3
@@ -30309,11 +9564,11 @@ def _e44(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -30322,19 +9577,20 @@ def _e44(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
+   raise _stuck('AlternativeSECCType', _FN346, (f0, f1, f2, f3,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AlternativeSECCType', _FN44, (f0, f1, f2, f3,))
+   raise _stuck('AlternativeSECCType', _FN346, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN44 = ('ssid', 'bssid', 'ip_address', 'port')
+_FN346 = ('ssid', 'bssid', 'ip_address', 'port')
 
-def _d45(r: Reader) -> Any:
+
+def _d347(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -30365,7 +9621,7 @@ def _d45(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d41(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30382,7 +9638,7 @@ def _d45(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d41(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30412,7 +9668,7 @@ def _d45(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d41(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -30442,7 +9698,7 @@ def _d45(r: Reader) -> Any:
     f2 = z
    else:
     r.pos = p
-    f2 = _d41(r)
+    f2 = _d220(r)
     p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -30472,7 +9728,7 @@ def _d45(r: Reader) -> Any:
     f3 = z
    else:
     r.pos = p
-    f3 = _d41(r)
+    f3 = _d220(r)
     p = r.pos; v = r.v
    s = 5
   elif c == 1:
@@ -30503,7 +9759,7 @@ def _d45(r: Reader) -> Any:
  return o
 
 
-def _e45(w: Writer, o: Any) -> None:
+def _e347(w: Writer, o: Any) -> None:
  f0 = o.evpc_coil_current_request
  f1 = o.evpc_coil_current_information
  f2 = o.evpc_current_output_information
@@ -30533,15 +9789,15 @@ def _e45(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30552,13 +9808,13 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
+   raise _stuck('WPT_EVPCPowerControlParameterType', _FN347, (f0, f1, f2, f3,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e41(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -30569,7 +9825,7 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
+   raise _stuck('WPT_EVPCPowerControlParameterType', _FN347, (f0, f1, f2, f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -30590,15 +9846,15 @@ def _e45(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -30609,7 +9865,7 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
+   raise _stuck('WPT_EVPCPowerControlParameterType', _FN347, (f0, f1, f2, f3,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -30630,15 +9886,15 @@ def _e45(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -30649,7 +9905,7 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
+   raise _stuck('WPT_EVPCPowerControlParameterType', _FN347, (f0, f1, f2, f3,))
  if s == 4:
   if f3 is not None:
    v = f3
@@ -30670,15 +9926,15 @@ def _e45(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -30689,19 +9945,20 @@ def _e45(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
+   raise _stuck('WPT_EVPCPowerControlParameterType', _FN347, (f0, f1, f2, f3,))
  if s == 5:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_EVPCPowerControlParameterType', _FN45, (f0, f1, f2, f3,))
+   raise _stuck('WPT_EVPCPowerControlParameterType', _FN347, (f0, f1, f2, f3,))
  w.a = a
 
 
-_FN45 = ('evpc_coil_current_request', 'evpc_coil_current_information', 'evpc_current_output_information', 'evpc_voltage_output_information')
+_FN347 = ('evpc_coil_current_request', 'evpc_coil_current_information', 'evpc_current_output_information', 'evpc_voltage_output_information')
 
-def _d46(r: Reader) -> Any:
+
+def _d348(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -30729,7 +9986,7 @@ def _d46(r: Reader) -> Any:
     f0 = z
    else:
     r.pos = p
-    f0 = _d41(r)
+    f0 = _d220(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30746,7 +10003,7 @@ def _d46(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d41(r)
+   f0 = _d220(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30774,7 +10031,7 @@ def _d46(r: Reader) -> Any:
  return o
 
 
-def _e46(w: Writer, o: Any) -> None:
+def _e348(w: Writer, o: Any) -> None:
  f0 = o.spc_primary_device_coil_current_information
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -30801,15 +10058,15 @@ def _e46(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30820,13 +10077,13 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_SPCPowerControlParameterType', _FN46, (f0,))
+   raise _stuck('WPT_SPCPowerControlParameterType', _FN348, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e41(w, v)
+   _e220(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -30837,19 +10094,20 @@ def _e46(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_SPCPowerControlParameterType', _FN46, (f0,))
+   raise _stuck('WPT_SPCPowerControlParameterType', _FN348, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_SPCPowerControlParameterType', _FN46, (f0,))
+   raise _stuck('WPT_SPCPowerControlParameterType', _FN348, (f0,))
  w.a = a
 
 
-_FN46 = ('spc_primary_device_coil_current_information',)
+_FN348 = ('spc_primary_device_coil_current_information',)
 
-def _d47(r: Reader) -> Any:
+
+def _d349(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -30874,7 +10132,7 @@ def _d47(r: Reader) -> Any:
     f0 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f0 = _dw32(r)
+    f0 = _dw7(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30896,7 +10154,7 @@ def _d47(r: Reader) -> Any:
     f0 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f0 = _dw32(r)
+    f0 = _dw7(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -30911,7 +10169,7 @@ def _d47(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d52(r)
+   f1 = _d354(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -30940,7 +10198,7 @@ def _d47(r: Reader) -> Any:
  return o
 
 
-def _e47(w: Writer, o: Any) -> None:
+def _e349(w: Writer, o: Any) -> None:
  f0 = o.num_packages
  f1 = o.wpt_lf_data_package
  left: int = (f0 is not None) + (f1 is not None)
@@ -30961,7 +10219,7 @@ def _e47(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30972,7 +10230,7 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageListType', _FN47, (f0, f1,))
+   raise _stuck('WPT_LF_DataPackageListType', _FN349, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -30981,7 +10239,7 @@ def _e47(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -30992,13 +10250,13 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageListType', _FN47, (f0, f1,))
+   raise _stuck('WPT_LF_DataPackageListType', _FN349, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e52(w, v)
+   _e354(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -31009,19 +10267,20 @@ def _e47(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageListType', _FN47, (f0, f1,))
+   raise _stuck('WPT_LF_DataPackageListType', _FN349, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageListType', _FN47, (f0, f1,))
+   raise _stuck('WPT_LF_DataPackageListType', _FN349, (f0, f1,))
  w.a = a
 
 
-_FN47 = ('num_packages', 'wpt_lf_data_package')
+_FN349 = ('num_packages', 'wpt_lf_data_package')
 
-def _d48(r: Reader) -> Any:
+
+def _d350(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31036,10 +10295,10 @@ def _d48(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V31[((x >> 1) & 7)]
+    e = _V135[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw31(r)
+    e = _dw135(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -31059,10 +10318,10 @@ def _d48(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V31[((x >> 1) & 7)]
+    e = _V135[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw31(r)
+    e = _dw135(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -31080,10 +10339,10 @@ def _d48(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V31[((x >> 1) & 7)]
+    e = _V135[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw31(r)
+    e = _dw135(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -31103,10 +10362,10 @@ def _d48(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V31[((x >> 1) & 7)]
+    e = _V135[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw31(r)
+    e = _dw135(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -31137,7 +10396,7 @@ def _d48(r: Reader) -> Any:
  return o
 
 
-def _e48(w: Writer, o: Any) -> None:
+def _e350(w: Writer, o: Any) -> None:
  f0 = o.wpt_fine_positioning_method
  i0 = 0
  left: int = len(f0)
@@ -31149,12 +10408,12 @@ def _e48(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I31.get(v)
+   k = _I135.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew135(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31165,17 +10424,17 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningMethodListType', _FN48, (f0[i0:],))
+   raise _stuck('WPT_FinePositioningMethodListType', _FN350, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I31.get(v)
+   k = _I135.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew135(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31186,17 +10445,17 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningMethodListType', _FN48, (f0[i0:],))
+   raise _stuck('WPT_FinePositioningMethodListType', _FN350, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I31.get(v)
+   k = _I135.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew135(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31205,17 +10464,17 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningMethodListType', _FN48, (f0[i0:],))
+   raise _stuck('WPT_FinePositioningMethodListType', _FN350, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I31.get(v)
+   k = _I135.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew31(w, v)
+    _ew135(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31224,19 +10483,20 @@ def _e48(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningMethodListType', _FN48, (f0[i0:],))
+   raise _stuck('WPT_FinePositioningMethodListType', _FN350, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_FinePositioningMethodListType', _FN48, (f0[i0:],))
+   raise _stuck('WPT_FinePositioningMethodListType', _FN350, (f0[i0:],))
  w.a = a
 
 
-_FN48 = ('wpt_fine_positioning_method',)
+_FN350 = ('wpt_fine_positioning_method',)
 
-def _d49(r: Reader) -> Any:
+
+def _d351(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31251,10 +10511,10 @@ def _d49(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V33[((x >> 1) & 7)]
+    e = _V136[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw33(r)
+    e = _dw136(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -31274,10 +10534,10 @@ def _d49(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V33[((x >> 1) & 7)]
+    e = _V136[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw33(r)
+    e = _dw136(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -31295,10 +10555,10 @@ def _d49(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V33[((x >> 1) & 7)]
+    e = _V136[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw33(r)
+    e = _dw136(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -31318,10 +10578,10 @@ def _d49(r: Reader) -> Any:
    p += 5
    x = (v >> (n - p)) & 31
    if x & 17 == 0:
-    e = _V33[((x >> 1) & 7)]
+    e = _V136[((x >> 1) & 7)]
    else:
     r.pos = p - 5
-    e = _dw33(r)
+    e = _dw136(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -31352,7 +10612,7 @@ def _d49(r: Reader) -> Any:
  return o
 
 
-def _e49(w: Writer, o: Any) -> None:
+def _e351(w: Writer, o: Any) -> None:
  f0 = o.wpt_pairing_method
  i0 = 0
  left: int = len(f0)
@@ -31364,12 +10624,12 @@ def _e49(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I33.get(v)
+   k = _I136.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew33(w, v)
+    _ew136(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31380,17 +10640,17 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_PairingMethodListType', _FN49, (f0[i0:],))
+   raise _stuck('WPT_PairingMethodListType', _FN351, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I33.get(v)
+   k = _I136.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew33(w, v)
+    _ew136(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31401,17 +10661,17 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_PairingMethodListType', _FN49, (f0[i0:],))
+   raise _stuck('WPT_PairingMethodListType', _FN351, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I33.get(v)
+   k = _I136.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew33(w, v)
+    _ew136(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31420,17 +10680,17 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_PairingMethodListType', _FN49, (f0[i0:],))
+   raise _stuck('WPT_PairingMethodListType', _FN351, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I33.get(v)
+   k = _I136.get(v)
    if k is not None:
     a = (a << 5) | (k << 1)
    else:
     w.a = a
-    _ew33(w, v)
+    _ew136(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31439,19 +10699,20 @@ def _e49(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_PairingMethodListType', _FN49, (f0[i0:],))
+   raise _stuck('WPT_PairingMethodListType', _FN351, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_PairingMethodListType', _FN49, (f0[i0:],))
+   raise _stuck('WPT_PairingMethodListType', _FN351, (f0[i0:],))
  w.a = a
 
 
-_FN49 = ('wpt_pairing_method',)
+_FN351 = ('wpt_pairing_method',)
 
-def _d50(r: Reader) -> Any:
+
+def _d352(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31466,10 +10727,10 @@ def _d50(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    e = _V24[((x >> 1) & 3)]
+    e = _V129[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    e = _dw24(r)
+    e = _dw129(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -31489,10 +10750,10 @@ def _d50(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    e = _V24[((x >> 1) & 3)]
+    e = _V129[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    e = _dw24(r)
+    e = _dw129(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -31510,10 +10771,10 @@ def _d50(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    e = _V24[((x >> 1) & 3)]
+    e = _V129[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    e = _dw24(r)
+    e = _dw129(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -31533,10 +10794,10 @@ def _d50(r: Reader) -> Any:
    p += 4
    x = (v >> (n - p)) & 15
    if x & 9 == 0:
-    e = _V24[((x >> 1) & 3)]
+    e = _V129[((x >> 1) & 3)]
    else:
     r.pos = p - 4
-    e = _dw24(r)
+    e = _dw129(r)
     p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -31567,7 +10828,7 @@ def _d50(r: Reader) -> Any:
  return o
 
 
-def _e50(w: Writer, o: Any) -> None:
+def _e352(w: Writer, o: Any) -> None:
  f0 = o.wpt_alignment_check_method
  i0 = 0
  left: int = len(f0)
@@ -31579,12 +10840,12 @@ def _e50(w: Writer, o: Any) -> None:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I24.get(v)
+   k = _I129.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew129(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31595,17 +10856,17 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckMethodListType', _FN50, (f0[i0:],))
+   raise _stuck('WPT_AlignmentCheckMethodListType', _FN352, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
-   k = _I24.get(v)
+   k = _I129.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew129(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31616,17 +10877,17 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckMethodListType', _FN50, (f0[i0:],))
+   raise _stuck('WPT_AlignmentCheckMethodListType', _FN352, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I24.get(v)
+   k = _I129.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew129(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31635,17 +10896,17 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckMethodListType', _FN50, (f0[i0:],))
+   raise _stuck('WPT_AlignmentCheckMethodListType', _FN352, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
-   k = _I24.get(v)
+   k = _I129.get(v)
    if k is not None:
     a = (a << 4) | (k << 1)
    else:
     w.a = a
-    _ew24(w, v)
+    _ew129(w, v)
     a = w.a
    left -= 1
    i0 += 1
@@ -31654,19 +10915,20 @@ def _e50(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckMethodListType', _FN50, (f0[i0:],))
+   raise _stuck('WPT_AlignmentCheckMethodListType', _FN352, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_AlignmentCheckMethodListType', _FN50, (f0[i0:],))
+   raise _stuck('WPT_AlignmentCheckMethodListType', _FN352, (f0[i0:],))
  w.a = a
 
 
-_FN50 = ('wpt_alignment_check_method',)
+_FN352 = ('wpt_alignment_check_method',)
 
-def _d51(r: Reader) -> Any:
+
+def _d353(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31680,12 +10942,12 @@ def _d51(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d59(r)
+   f0 = _d361(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d60(r)
+   f1 = _d362(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -31702,12 +10964,12 @@ def _d51(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f0 = _d59(r)
+   f0 = _d361(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
    r.pos = p
-   f1 = _d60(r)
+   f1 = _d362(r)
    p = r.pos; v = r.v
    s = 2
   elif c == 2:
@@ -31748,7 +11010,7 @@ def _d51(r: Reader) -> Any:
  return o
 
 
-def _e51(w: Writer, o: Any) -> None:
+def _e353(w: Writer, o: Any) -> None:
  f0 = o.lf_transmitter_setup_data
  f1 = o.lf_receiver_setup_data
  left: int = (f0 is not None) + (f1 is not None)
@@ -31761,7 +11023,7 @@ def _e51(w: Writer, o: Any) -> None:
    v = f0
    a <<= 2
    w.a = a
-   _e59(w, v)
+   _e361(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -31770,7 +11032,7 @@ def _e51(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 2) | 1
    w.a = a
-   _e60(w, v)
+   _e362(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -31781,13 +11043,13 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 5) | (2 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_SystemSetupDataType', _FN51, (f0, f1,))
+   raise _stuck('WPT_LF_SystemSetupDataType', _FN353, (f0, f1,))
  if s == 3:
   if f0 is not None:
    v = f0
    a <<= 2
    w.a = a
-   _e59(w, v)
+   _e361(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -31796,7 +11058,7 @@ def _e51(w: Writer, o: Any) -> None:
    v = f1
    a = (a << 2) | 1
    w.a = a
-   _e60(w, v)
+   _e362(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -31807,25 +11069,26 @@ def _e51(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_SystemSetupDataType', _FN51, (f0, f1,))
+   raise _stuck('WPT_LF_SystemSetupDataType', _FN353, (f0, f1,))
  if s == 2:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_SystemSetupDataType', _FN51, (f0, f1,))
+   raise _stuck('WPT_LF_SystemSetupDataType', _FN353, (f0, f1,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_SystemSetupDataType', _FN51, (f0, f1,))
+   raise _stuck('WPT_LF_SystemSetupDataType', _FN353, (f0, f1,))
  w.a = a
 
 
-_FN51 = ('lf_transmitter_setup_data', 'lf_receiver_setup_data')
+_FN353 = ('lf_transmitter_setup_data', 'lf_receiver_setup_data')
 
-def _d52(r: Reader) -> Any:
+
+def _d354(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -31851,7 +11114,7 @@ def _d52(r: Reader) -> Any:
     f0 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f0 = _dw32(r)
+    f0 = _dw7(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31873,7 +11136,7 @@ def _d52(r: Reader) -> Any:
     f0 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f0 = _dw32(r)
+    f0 = _dw7(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -31888,12 +11151,12 @@ def _d52(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f1 = _d53(r)
+   f1 = _d355(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
    r.pos = p
-   f2 = _d54(r)
+   f2 = _d356(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 2:
@@ -31935,7 +11198,7 @@ def _d52(r: Reader) -> Any:
  return o
 
 
-def _e52(w: Writer, o: Any) -> None:
+def _e354(w: Writer, o: Any) -> None:
  f0 = o.package_index
  f1 = o.lf_tx_data
  f2 = o.lf_rx_data
@@ -31957,7 +11220,7 @@ def _e52(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -31968,7 +11231,7 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
+   raise _stuck('WPT_LF_DataPackageType', _FN354, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -31977,7 +11240,7 @@ def _e52(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -31988,13 +11251,13 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
+   raise _stuck('WPT_LF_DataPackageType', _FN354, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 2
    w.a = a
-   _e53(w, v)
+   _e355(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -32003,7 +11266,7 @@ def _e52(w: Writer, o: Any) -> None:
    v = f2
    a = (a << 2) | 1
    w.a = a
-   _e54(w, v)
+   _e356(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -32014,25 +11277,26 @@ def _e52(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
+   raise _stuck('WPT_LF_DataPackageType', _FN354, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
+   raise _stuck('WPT_LF_DataPackageType', _FN354, (f0, f1, f2,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_DataPackageType', _FN52, (f0, f1, f2,))
+   raise _stuck('WPT_LF_DataPackageType', _FN354, (f0, f1, f2,))
  w.a = a
 
 
-_FN52 = ('package_index', 'lf_tx_data', 'lf_rx_data')
+_FN354 = ('package_index', 'lf_tx_data', 'lf_rx_data')
 
-def _d53(r: Reader) -> Any:
+
+def _d355(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -32045,7 +11309,7 @@ def _d53(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d62(r)
+   f0 = _d364(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32062,7 +11326,7 @@ def _d53(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d62(r)
+   f0 = _d364(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32090,7 +11354,7 @@ def _d53(r: Reader) -> Any:
  return o
 
 
-def _e53(w: Writer, o: Any) -> None:
+def _e355(w: Writer, o: Any) -> None:
  f0 = o.wpt_lf_tx_data_list
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -32102,7 +11366,7 @@ def _e53(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e62(w, v)
+   _e364(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -32113,13 +11377,13 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_TxDataListType', _FN53, (f0,))
+   raise _stuck('WPT_LF_TxDataListType', _FN355, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e62(w, v)
+   _e364(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -32130,19 +11394,20 @@ def _e53(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_TxDataListType', _FN53, (f0,))
+   raise _stuck('WPT_LF_TxDataListType', _FN355, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_TxDataListType', _FN53, (f0,))
+   raise _stuck('WPT_LF_TxDataListType', _FN355, (f0,))
  w.a = a
 
 
-_FN53 = ('wpt_lf_tx_data_list',)
+_FN355 = ('wpt_lf_tx_data_list',)
 
-def _d54(r: Reader) -> Any:
+
+def _d356(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -32155,7 +11420,7 @@ def _d54(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d56(r)
+   f0 = _d358(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32172,7 +11437,7 @@ def _d54(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d56(r)
+   f0 = _d358(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32200,7 +11465,7 @@ def _d54(r: Reader) -> Any:
  return o
 
 
-def _e54(w: Writer, o: Any) -> None:
+def _e356(w: Writer, o: Any) -> None:
  f0 = o.wpt_lf_rx_data_list
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -32212,7 +11477,7 @@ def _e54(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e56(w, v)
+   _e358(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -32223,13 +11488,13 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxDataListType', _FN54, (f0,))
+   raise _stuck('WPT_LF_RxDataListType', _FN356, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e56(w, v)
+   _e358(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -32240,19 +11505,20 @@ def _e54(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxDataListType', _FN54, (f0,))
+   raise _stuck('WPT_LF_RxDataListType', _FN356, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_RxDataListType', _FN54, (f0,))
+   raise _stuck('WPT_LF_RxDataListType', _FN356, (f0,))
  w.a = a
 
 
-_FN54 = ('wpt_lf_rx_data_list',)
+_FN356 = ('wpt_lf_rx_data_list',)
 
-def _d55(r: Reader) -> Any:
+
+def _d357(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -32269,7 +11535,7 @@ def _d55(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw10(r)
+    f0 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -32291,7 +11557,7 @@ def _d55(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
+     f0 = _dw96(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32310,7 +11576,7 @@ def _d55(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw10(r)
+    f0 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -32332,7 +11598,7 @@ def _d55(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
+     f0 = _dw96(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32347,7 +11613,7 @@ def _d55(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d65(r)
+   f1 = _d367(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -32362,7 +11628,7 @@ def _d55(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f2 = _d65(r)
+   f2 = _d367(r)
    p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -32392,7 +11658,7 @@ def _d55(r: Reader) -> Any:
  return o
 
 
-def _e55(w: Writer, o: Any) -> None:
+def _e357(w: Writer, o: Any) -> None:
  f0 = o.tx_rx_identifier
  f1 = o.tx_rx_position
  f2 = o.tx_rx_orientation
@@ -32415,11 +11681,11 @@ def _e55(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -32430,7 +11696,7 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
+   raise _stuck('WPT_TxRxSpecDataType', _FN357, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -32445,11 +11711,11 @@ def _e55(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -32460,13 +11726,13 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
+   raise _stuck('WPT_TxRxSpecDataType', _FN357, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e65(w, v)
+   _e367(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -32477,13 +11743,13 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
+   raise _stuck('WPT_TxRxSpecDataType', _FN357, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
    a <<= 1
    w.a = a
-   _e65(w, v)
+   _e367(w, v)
    a = w.a
    left -= 1
    f2 = None
@@ -32494,19 +11760,20 @@ def _e55(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
+   raise _stuck('WPT_TxRxSpecDataType', _FN357, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_TxRxSpecDataType', _FN55, (f0, f1, f2,))
+   raise _stuck('WPT_TxRxSpecDataType', _FN357, (f0, f1, f2,))
  w.a = a
 
 
-_FN55 = ('tx_rx_identifier', 'tx_rx_position', 'tx_rx_orientation')
+_FN357 = ('tx_rx_identifier', 'tx_rx_position', 'tx_rx_orientation')
 
-def _d56(r: Reader) -> Any:
+
+def _d358(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -32522,7 +11789,7 @@ def _d56(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw10(r)
+    f0 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -32544,7 +11811,7 @@ def _d56(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
+     f0 = _dw96(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32563,7 +11830,7 @@ def _d56(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw10(r)
+    f0 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -32585,7 +11852,7 @@ def _d56(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
+     f0 = _dw96(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32600,7 +11867,7 @@ def _d56(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f1 = _d57(r)
+   f1 = _d359(r)
    p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -32629,7 +11896,7 @@ def _d56(r: Reader) -> Any:
  return o
 
 
-def _e56(w: Writer, o: Any) -> None:
+def _e358(w: Writer, o: Any) -> None:
  f0 = o.rx_identifier
  f1 = o.rssi_data
  left: int = (f0 is not None) + (f1 is not None)
@@ -32651,11 +11918,11 @@ def _e56(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -32666,7 +11933,7 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxDataType', _FN56, (f0, f1,))
+   raise _stuck('WPT_LF_RxDataType', _FN358, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -32681,11 +11948,11 @@ def _e56(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -32696,13 +11963,13 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxDataType', _FN56, (f0, f1,))
+   raise _stuck('WPT_LF_RxDataType', _FN358, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
    a <<= 1
    w.a = a
-   _e57(w, v)
+   _e359(w, v)
    a = w.a
    left -= 1
    f1 = None
@@ -32713,19 +11980,20 @@ def _e56(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxDataType', _FN56, (f0, f1,))
+   raise _stuck('WPT_LF_RxDataType', _FN358, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_RxDataType', _FN56, (f0, f1,))
+   raise _stuck('WPT_LF_RxDataType', _FN358, (f0, f1,))
  w.a = a
 
 
-_FN56 = ('rx_identifier', 'rssi_data')
+_FN358 = ('rx_identifier', 'rssi_data')
 
-def _d57(r: Reader) -> Any:
+
+def _d359(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -32738,7 +12006,7 @@ def _d57(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d58(r)
+   f0 = _d360(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32755,7 +12023,7 @@ def _d57(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   f0 = _d58(r)
+   f0 = _d360(r)
    p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32783,7 +12051,7 @@ def _d57(r: Reader) -> Any:
  return o
 
 
-def _e57(w: Writer, o: Any) -> None:
+def _e359(w: Writer, o: Any) -> None:
  f0 = o.rssi_data_list
  left: int = (f0 is not None)
  if w.a.bit_length() > 4096:
@@ -32795,7 +12063,7 @@ def _e57(w: Writer, o: Any) -> None:
    v = f0
    a <<= 1
    w.a = a
-   _e58(w, v)
+   _e360(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -32806,13 +12074,13 @@ def _e57(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxRSSIListType', _FN57, (f0,))
+   raise _stuck('WPT_LF_RxRSSIListType', _FN359, (f0,))
  if s == 2:
   if f0 is not None:
    v = f0
    a <<= 1
    w.a = a
-   _e58(w, v)
+   _e360(w, v)
    a = w.a
    left -= 1
    f0 = None
@@ -32823,19 +12091,20 @@ def _e57(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxRSSIListType', _FN57, (f0,))
+   raise _stuck('WPT_LF_RxRSSIListType', _FN359, (f0,))
  if s == 1:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_RxRSSIListType', _FN57, (f0,))
+   raise _stuck('WPT_LF_RxRSSIListType', _FN359, (f0,))
  w.a = a
 
 
-_FN57 = ('rssi_data_list',)
+_FN359 = ('rssi_data_list',)
 
-def _d58(r: Reader) -> Any:
+
+def _d360(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -32851,7 +12120,7 @@ def _d58(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw10(r)
+    f0 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -32873,7 +12142,7 @@ def _d58(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
+     f0 = _dw96(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32892,7 +12161,7 @@ def _d58(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw10(r)
+    f0 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -32914,7 +12183,7 @@ def _d58(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
+     f0 = _dw96(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -32944,7 +12213,7 @@ def _d58(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d41(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -32973,7 +12242,7 @@ def _d58(r: Reader) -> Any:
  return o
 
 
-def _e58(w: Writer, o: Any) -> None:
+def _e360(w: Writer, o: Any) -> None:
  f0 = o.tx_identifier
  f1 = o.rssi
  left: int = (f0 is not None) + (f1 is not None)
@@ -32995,11 +12264,11 @@ def _e58(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -33010,7 +12279,7 @@ def _e58(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxRSSIType', _FN58, (f0, f1,))
+   raise _stuck('WPT_LF_RxRSSIType', _FN360, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -33025,11 +12294,11 @@ def _e58(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -33040,7 +12309,7 @@ def _e58(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxRSSIType', _FN58, (f0, f1,))
+   raise _stuck('WPT_LF_RxRSSIType', _FN360, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -33061,15 +12330,15 @@ def _e58(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -33080,19 +12349,20 @@ def _e58(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_RxRSSIType', _FN58, (f0, f1,))
+   raise _stuck('WPT_LF_RxRSSIType', _FN360, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_RxRSSIType', _FN58, (f0, f1,))
+   raise _stuck('WPT_LF_RxRSSIType', _FN360, (f0, f1,))
  w.a = a
 
 
-_FN58 = ('tx_identifier', 'rssi')
+_FN360 = ('tx_identifier', 'rssi')
 
-def _d59(r: Reader) -> Any:
+
+def _d361(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -33119,7 +12389,7 @@ def _d59(r: Reader) -> Any:
     f0 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f0 = _dw32(r)
+    f0 = _dw7(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -33141,7 +12411,7 @@ def _d59(r: Reader) -> Any:
     f0 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f0 = _dw32(r)
+    f0 = _dw7(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -33171,7 +12441,7 @@ def _d59(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d41(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -33186,7 +12456,7 @@ def _d59(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d55(r)
+   e = _d357(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 4
@@ -33202,7 +12472,7 @@ def _d59(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d55(r)
+   e = _d357(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 5
@@ -33218,13 +12488,13 @@ def _d59(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d55(r)
+   e = _d357(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 6 if len(f2) < 255 else 7
   elif c == 1:
    r.pos = p
-   f3 = _d61(r)
+   f3 = _d363(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -33241,13 +12511,13 @@ def _d59(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d55(r)
+   e = _d357(r)
    p = r.pos; v = r.v
    f2.append(e)
    s = 6 if len(f2) < 255 else 7
   elif c == 1:
    r.pos = p
-   f3 = _d61(r)
+   f3 = _d363(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 2:
@@ -33264,7 +12534,7 @@ def _d59(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   f3 = _d61(r)
+   f3 = _d363(r)
    p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -33297,7 +12567,7 @@ def _d59(r: Reader) -> Any:
  return o
 
 
-def _e59(w: Writer, o: Any) -> None:
+def _e361(w: Writer, o: Any) -> None:
  f0 = o.number_of_transmitters
  f1 = o.signal_frequency
  f2 = o.tx_spec_data
@@ -33321,7 +12591,7 @@ def _e59(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -33332,7 +12602,7 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -33341,7 +12611,7 @@ def _e59(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -33352,7 +12622,7 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -33373,15 +12643,15 @@ def _e59(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -33392,13 +12662,13 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  if s == 3:
   if i2 < len(f2):
    v = f2[i2]
    a <<= 1
    w.a = a
-   _e55(w, v)
+   _e357(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -33409,13 +12679,13 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  if s == 4:
   if i2 < len(f2):
    v = f2[i2]
    a <<= 1
    w.a = a
-   _e55(w, v)
+   _e357(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -33426,13 +12696,13 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  if s == 5:
   if i2 < len(f2):
    v = f2[i2]
    a <<= 2
    w.a = a
-   _e55(w, v)
+   _e357(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -33441,7 +12711,7 @@ def _e59(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 2) | 1
    w.a = a
-   _e61(w, v)
+   _e363(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -33450,13 +12720,13 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  while s == 6:
   if i2 < len(f2):
    v = f2[i2]
    a <<= 2
    w.a = a
-   _e55(w, v)
+   _e357(w, v)
    a = w.a
    left -= 1
    i2 += 1
@@ -33465,7 +12735,7 @@ def _e59(w: Writer, o: Any) -> None:
    v = f3
    a = (a << 2) | 1
    w.a = a
-   _e61(w, v)
+   _e363(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -33474,13 +12744,13 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 2) | 2
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  if s == 7:
   if f3 is not None:
    v = f3
    a <<= 2
    w.a = a
-   _e61(w, v)
+   _e363(w, v)
    a = w.a
    left -= 1
    f3 = None
@@ -33489,19 +12759,20 @@ def _e59(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_TransmitterDataType', _FN59, (f0, f1, f2[i2:], f3,))
+   raise _stuck('WPT_LF_TransmitterDataType', _FN361, (f0, f1, f2[i2:], f3,))
  w.a = a
 
 
-_FN59 = ('number_of_transmitters', 'signal_frequency', 'tx_spec_data', 'tx_package_spec_data')
+_FN361 = ('number_of_transmitters', 'signal_frequency', 'tx_spec_data', 'tx_package_spec_data')
 
-def _d60(r: Reader) -> Any:
+
+def _d362(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -33526,7 +12797,7 @@ def _d60(r: Reader) -> Any:
     f0 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f0 = _dw32(r)
+    f0 = _dw7(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -33548,7 +12819,7 @@ def _d60(r: Reader) -> Any:
     f0 = ((x >> 1) & 255)
    else:
     r.pos = p - 10
-    f0 = _dw32(r)
+    f0 = _dw7(r)
     p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -33563,7 +12834,7 @@ def _d60(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d55(r)
+   e = _d357(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 3
@@ -33579,7 +12850,7 @@ def _d60(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d55(r)
+   e = _d357(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 4
@@ -33595,7 +12866,7 @@ def _d60(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d55(r)
+   e = _d357(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 5 if len(f1) < 255 else 6
@@ -33613,7 +12884,7 @@ def _d60(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d55(r)
+   e = _d357(r)
    p = r.pos; v = r.v
    f1.append(e)
    s = 5 if len(f1) < 255 else 6
@@ -33645,7 +12916,7 @@ def _d60(r: Reader) -> Any:
  return o
 
 
-def _e60(w: Writer, o: Any) -> None:
+def _e362(w: Writer, o: Any) -> None:
  f0 = o.number_of_receivers
  f1 = o.rx_spec_data
  i1 = 0
@@ -33667,7 +12938,7 @@ def _e60(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -33678,7 +12949,7 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
+   raise _stuck('WPT_LF_ReceiverDataType', _FN362, (f0, f1[i1:],))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -33687,7 +12958,7 @@ def _e60(w: Writer, o: Any) -> None:
     a = (a << 10) | ((v) << 1)
    else:
     w.a = a
-    _ew32(w, v)
+    _ew7(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -33698,13 +12969,13 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
+   raise _stuck('WPT_LF_ReceiverDataType', _FN362, (f0, f1[i1:],))
  if s == 1:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 1
    w.a = a
-   _e55(w, v)
+   _e357(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -33715,13 +12986,13 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
+   raise _stuck('WPT_LF_ReceiverDataType', _FN362, (f0, f1[i1:],))
  if s == 3:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 1
    w.a = a
-   _e55(w, v)
+   _e357(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -33732,13 +13003,13 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
+   raise _stuck('WPT_LF_ReceiverDataType', _FN362, (f0, f1[i1:],))
  if s == 4:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e55(w, v)
+   _e357(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -33747,13 +13018,13 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
+   raise _stuck('WPT_LF_ReceiverDataType', _FN362, (f0, f1[i1:],))
  while s == 5:
   if i1 < len(f1):
    v = f1[i1]
    a <<= 2
    w.a = a
-   _e55(w, v)
+   _e357(w, v)
    a = w.a
    left -= 1
    i1 += 1
@@ -33762,19 +13033,20 @@ def _e60(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
+   raise _stuck('WPT_LF_ReceiverDataType', _FN362, (f0, f1[i1:],))
  if s == 6:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_ReceiverDataType', _FN60, (f0, f1[i1:],))
+   raise _stuck('WPT_LF_ReceiverDataType', _FN362, (f0, f1[i1:],))
  w.a = a
 
 
-_FN60 = ('number_of_receivers', 'rx_spec_data')
+_FN362 = ('number_of_receivers', 'rx_spec_data')
 
-def _d61(r: Reader) -> Any:
+
+def _d363(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -33790,7 +13062,7 @@ def _d61(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d64(r)
+   e = _d366(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -33808,7 +13080,7 @@ def _d61(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d64(r)
+   e = _d366(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -33824,7 +13096,7 @@ def _d61(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d64(r)
+   e = _d366(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3
@@ -33840,7 +13112,7 @@ def _d61(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d64(r)
+   e = _d366(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 4 if len(f0) < 255 else 5
@@ -33848,7 +13120,7 @@ def _d61(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw13(r)
+    f1 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -33866,7 +13138,7 @@ def _d61(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw13(r, 1, f1)
+     f1 = _dw57(r, 1, f1)
      p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -33881,7 +13153,7 @@ def _d61(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d64(r)
+   e = _d366(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 4 if len(f0) < 255 else 5
@@ -33889,7 +13161,7 @@ def _d61(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw13(r)
+    f1 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -33907,7 +13179,7 @@ def _d61(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw13(r, 1, f1)
+     f1 = _dw57(r, 1, f1)
      p = r.pos; v = r.v
    s = 6
   elif c == 2:
@@ -33924,7 +13196,7 @@ def _d61(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw13(r)
+    f1 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -33942,7 +13214,7 @@ def _d61(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw13(r, 1, f1)
+     f1 = _dw57(r, 1, f1)
      p = r.pos; v = r.v
    s = 6
   elif c == 1:
@@ -33959,7 +13231,7 @@ def _d61(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw13(r)
+    f2 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -33977,7 +13249,7 @@ def _d61(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw13(r, 1, f2)
+     f2 = _dw57(r, 1, f2)
      p = r.pos; v = r.v
    s = 7
   elif c == 1:
@@ -33994,7 +13266,7 @@ def _d61(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f3 = _dw13(r)
+    f3 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34012,7 +13284,7 @@ def _d61(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
+     f3 = _dw57(r, 1, f3)
      p = r.pos; v = r.v
    s = 8
   elif c == 1:
@@ -34043,7 +13315,7 @@ def _d61(r: Reader) -> Any:
  return o
 
 
-def _e61(w: Writer, o: Any) -> None:
+def _e363(w: Writer, o: Any) -> None:
  f0 = o.pulse_sequence_order
  i0 = 0
  f1 = o.pulse_separation_time
@@ -34059,7 +13331,7 @@ def _e61(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e64(w, v)
+   _e366(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34070,13 +13342,13 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e64(w, v)
+   _e366(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34087,13 +13359,13 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e64(w, v)
+   _e366(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34104,13 +13376,13 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  if s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e64(w, v)
+   _e366(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34126,11 +13398,11 @@ def _e61(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -34141,13 +13413,13 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  while s == 4:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e64(w, v)
+   _e366(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34163,11 +13435,11 @@ def _e61(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -34178,7 +13450,7 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 4) | (2 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  if s == 5:
   if f1 is not None:
    v = f1
@@ -34191,11 +13463,11 @@ def _e61(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -34206,7 +13478,7 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  if s == 6:
   if f2 is not None:
    v = f2
@@ -34219,11 +13491,11 @@ def _e61(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -34234,7 +13506,7 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  if s == 7:
   if f3 is not None:
    v = f3
@@ -34247,11 +13519,11 @@ def _e61(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f3 = None
@@ -34262,19 +13534,20 @@ def _e61(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  if s == 8:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_TxRxPackageSpecDataType', _FN61, (f0[i0:], f1, f2, f3,))
+   raise _stuck('WPT_TxRxPackageSpecDataType', _FN363, (f0[i0:], f1, f2, f3,))
  w.a = a
 
 
-_FN61 = ('pulse_sequence_order', 'pulse_separation_time', 'pulse_duration', 'package_separation_time')
+_FN363 = ('pulse_sequence_order', 'pulse_separation_time', 'pulse_duration', 'package_separation_time')
 
-def _d62(r: Reader) -> Any:
+
+def _d364(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34290,7 +13563,7 @@ def _d62(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw10(r)
+    f0 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34312,7 +13585,7 @@ def _d62(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
+     f0 = _dw96(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34331,7 +13604,7 @@ def _d62(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw10(r)
+    f0 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34353,7 +13626,7 @@ def _d62(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw10(r, 1, f0)
+     f0 = _dw96(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34383,7 +13656,7 @@ def _d62(r: Reader) -> Any:
     f1 = z
    else:
     r.pos = p
-    f1 = _d41(r)
+    f1 = _d220(r)
     p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -34412,7 +13685,7 @@ def _d62(r: Reader) -> Any:
  return o
 
 
-def _e62(w: Writer, o: Any) -> None:
+def _e364(w: Writer, o: Any) -> None:
  f0 = o.tx_identifier
  f1 = o.eirp
  left: int = (f0 is not None) + (f1 is not None)
@@ -34434,11 +13707,11 @@ def _e62(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34449,7 +13722,7 @@ def _e62(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_LF_TxDataType', _FN62, (f0, f1,))
+   raise _stuck('WPT_LF_TxDataType', _FN364, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -34464,11 +13737,11 @@ def _e62(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34479,7 +13752,7 @@ def _e62(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_TxDataType', _FN62, (f0, f1,))
+   raise _stuck('WPT_LF_TxDataType', _FN364, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -34500,15 +13773,15 @@ def _e62(w: Writer, o: Any) -> None:
       a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
      else:
       w.a = a
-      _e41(w, v)
+      _e220(w, v)
       a = w.a
     else:
      w.a = a
-     _e41(w, v)
+     _e220(w, v)
      a = w.a
    else:
     w.a = a
-    _e41(w, v)
+    _e220(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -34519,19 +13792,20 @@ def _e62(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_LF_TxDataType', _FN62, (f0, f1,))
+   raise _stuck('WPT_LF_TxDataType', _FN364, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_LF_TxDataType', _FN62, (f0, f1,))
+   raise _stuck('WPT_LF_TxDataType', _FN364, (f0, f1,))
  w.a = a
 
 
-_FN62 = ('tx_identifier', 'eirp')
+_FN364 = ('tx_identifier', 'eirp')
 
-def _d63(r: Reader) -> Any:
+
+def _d365(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34544,7 +13818,7 @@ def _d63(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d44(r)
+   e = _d346(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -34562,7 +13836,7 @@ def _d63(r: Reader) -> Any:
   c = (v >> (n - p)) & 1
   if c == 0:
    r.pos = p
-   e = _d44(r)
+   e = _d346(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 1
@@ -34578,7 +13852,7 @@ def _d63(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d44(r)
+   e = _d346(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -34596,7 +13870,7 @@ def _d63(r: Reader) -> Any:
   c = (v >> (n - p)) & 3
   if c == 0:
    r.pos = p
-   e = _d44(r)
+   e = _d346(r)
    p = r.pos; v = r.v
    f0.append(e)
    s = 3 if len(f0) < 8 else 4
@@ -34627,7 +13901,7 @@ def _d63(r: Reader) -> Any:
  return o
 
 
-def _e63(w: Writer, o: Any) -> None:
+def _e365(w: Writer, o: Any) -> None:
  f0 = o.alternative_secc
  i0 = 0
  left: int = len(f0)
@@ -34640,7 +13914,7 @@ def _e63(w: Writer, o: Any) -> None:
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e44(w, v)
+   _e346(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34651,13 +13925,13 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('AlternativeSECCListType', _FN63, (f0[i0:],))
+   raise _stuck('AlternativeSECCListType', _FN365, (f0[i0:],))
  if s == 2:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 1
    w.a = a
-   _e44(w, v)
+   _e346(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34668,13 +13942,13 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('AlternativeSECCListType', _FN63, (f0[i0:],))
+   raise _stuck('AlternativeSECCListType', _FN365, (f0[i0:],))
  if s == 1:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e44(w, v)
+   _e346(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34683,13 +13957,13 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('AlternativeSECCListType', _FN63, (f0[i0:],))
+   raise _stuck('AlternativeSECCListType', _FN365, (f0[i0:],))
  while s == 3:
   if i0 < len(f0):
    v = f0[i0]
    a <<= 2
    w.a = a
-   _e44(w, v)
+   _e346(w, v)
    a = w.a
    left -= 1
    i0 += 1
@@ -34698,19 +13972,20 @@ def _e63(w: Writer, o: Any) -> None:
    a = (a << 2) | 1
    s = -1
   else:
-   raise _stuck('AlternativeSECCListType', _FN63, (f0[i0:],))
+   raise _stuck('AlternativeSECCListType', _FN365, (f0[i0:],))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('AlternativeSECCListType', _FN63, (f0[i0:],))
+   raise _stuck('AlternativeSECCListType', _FN365, (f0[i0:],))
  w.a = a
 
 
-_FN63 = ('alternative_secc',)
+_FN365 = ('alternative_secc',)
 
-def _d64(r: Reader) -> Any:
+
+def _d366(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34726,7 +14001,7 @@ def _d64(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw13(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34744,7 +14019,7 @@ def _d64(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw13(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34763,7 +14038,7 @@ def _d64(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw13(r)
+    f0 = _dw57(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34781,7 +14056,7 @@ def _d64(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw13(r, 1, f0)
+     f0 = _dw57(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -34798,7 +14073,7 @@ def _d64(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw10(r)
+    f1 = _dw96(r)
     p = r.pos; v = r.v
    else:
     p += 8
@@ -34820,7 +14095,7 @@ def _d64(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw10(r, 1, f1)
+     f1 = _dw96(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -34849,7 +14124,7 @@ def _d64(r: Reader) -> Any:
  return o
 
 
-def _e64(w: Writer, o: Any) -> None:
+def _e366(w: Writer, o: Any) -> None:
  f0 = o.index_number
  f1 = o.tx_rx_identifier
  left: int = (f0 is not None) + (f1 is not None)
@@ -34869,11 +14144,11 @@ def _e64(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34884,7 +14159,7 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPulseOrderType', _FN64, (f0, f1,))
+   raise _stuck('WPT_TxRxPulseOrderType', _FN366, (f0, f1,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -34897,11 +14172,11 @@ def _e64(w: Writer, o: Any) -> None:
      a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew13(w, v)
+     _ew57(w, v)
      a = w.a
    else:
     w.a = a
-    _ew13(w, v)
+    _ew57(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -34912,7 +14187,7 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPulseOrderType', _FN64, (f0, f1,))
+   raise _stuck('WPT_TxRxPulseOrderType', _FN366, (f0, f1,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -34927,11 +14202,11 @@ def _e64(w: Writer, o: Any) -> None:
      a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
     else:
      w.a = a
-     _ew10(w, v)
+     _ew96(w, v)
      a = w.a
    else:
     w.a = a
-    _ew10(w, v)
+    _ew96(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -34942,19 +14217,20 @@ def _e64(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_TxRxPulseOrderType', _FN64, (f0, f1,))
+   raise _stuck('WPT_TxRxPulseOrderType', _FN366, (f0, f1,))
  if s == 3:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_TxRxPulseOrderType', _FN64, (f0, f1,))
+   raise _stuck('WPT_TxRxPulseOrderType', _FN366, (f0, f1,))
  w.a = a
 
 
-_FN64 = ('index_number', 'tx_rx_identifier')
+_FN366 = ('index_number', 'tx_rx_identifier')
 
-def _d65(r: Reader) -> Any:
+
+def _d367(r: Reader) -> Any:
  p = r.pos
  if p - r.cut > 4096:
   r.drop(p)
@@ -34971,7 +14247,7 @@ def _d65(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw19(r)
+    f0 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -34990,7 +14266,7 @@ def _d65(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw19(r, 1, f0)
+     f0 = _dw22(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -35009,7 +14285,7 @@ def _d65(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f0 = _dw19(r)
+    f0 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35028,7 +14304,7 @@ def _d65(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f0 = _dw19(r, 1, f0)
+     f0 = _dw22(r, 1, f0)
      p = r.pos; v = r.v
    s = 1
   elif c == 1:
@@ -35045,7 +14321,7 @@ def _d65(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f1 = _dw19(r)
+    f1 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35064,7 +14340,7 @@ def _d65(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f1 = _dw19(r, 1, f1)
+     f1 = _dw22(r, 1, f1)
      p = r.pos; v = r.v
    s = 3
   elif c == 1:
@@ -35081,7 +14357,7 @@ def _d65(r: Reader) -> Any:
    p += 1
    if (v >> (n - p)) & 1:
     r.pos = p - 1
-    f2 = _dw19(r)
+    f2 = _dw22(r)
     p = r.pos; v = r.v
    else:
     p += 9
@@ -35100,7 +14376,7 @@ def _d65(r: Reader) -> Any:
     p += 1
     if (v >> (n - p)) & 1:
      r.pos = p - 1
-     f2 = _dw19(r, 1, f2)
+     f2 = _dw22(r, 1, f2)
      p = r.pos; v = r.v
    s = 4
   elif c == 1:
@@ -35130,7 +14406,7 @@ def _d65(r: Reader) -> Any:
  return o
 
 
-def _e65(w: Writer, o: Any) -> None:
+def _e367(w: Writer, o: Any) -> None:
  f0 = o.coordx
  f1 = o.coordy
  f2 = o.coordz
@@ -35156,11 +14432,11 @@ def _e65(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew19(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew19(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -35171,7 +14447,7 @@ def _e65(w: Writer, o: Any) -> None:
    a = (a << 4) | (1 << 3)
    s = -1
   else:
-   raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
+   raise _stuck('WPT_CoordinateXYZType', _FN367, (f0, f1, f2,))
  if s == 2:
   if f0 is not None:
    v = f0
@@ -35189,11 +14465,11 @@ def _e65(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew19(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew19(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f0 = None
@@ -35204,7 +14480,7 @@ def _e65(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
+   raise _stuck('WPT_CoordinateXYZType', _FN367, (f0, f1, f2,))
  if s == 1:
   if f1 is not None:
    v = f1
@@ -35222,11 +14498,11 @@ def _e65(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew19(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew19(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f1 = None
@@ -35237,7 +14513,7 @@ def _e65(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
+   raise _stuck('WPT_CoordinateXYZType', _FN367, (f0, f1, f2,))
  if s == 3:
   if f2 is not None:
    v = f2
@@ -35255,11 +14531,11 @@ def _e65(w: Writer, o: Any) -> None:
      a = (a << 19) | (sg << 17) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
     else:
      w.a = a
-     _ew19(w, v)
+     _ew22(w, v)
      a = w.a
    else:
     w.a = a
-    _ew19(w, v)
+    _ew22(w, v)
     a = w.a
    left -= 1
    f2 = None
@@ -35270,3337 +14546,371 @@ def _e65(w: Writer, o: Any) -> None:
    a = (a << 3) | (1 << 2)
    s = -1
   else:
-   raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
+   raise _stuck('WPT_CoordinateXYZType', _FN367, (f0, f1, f2,))
  if s == 4:
   if left == 0:
    a <<= 1
    s = -1
   else:
-   raise _stuck('WPT_CoordinateXYZType', _FN65, (f0, f1, f2,))
+   raise _stuck('WPT_CoordinateXYZType', _FN367, (f0, f1, f2,))
  w.a = a
 
 
-_FN65 = ('coordx', 'coordy', 'coordz')
-
-def _d66(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f1 = _d37(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f2 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f2 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 3
-   x = (v >> (n - p)) & 7
-   if x & 5 == 0:
-    f2 = ((x >> 1) & 1) == 1
-   else:
-    r.pos = p - 3
-    f2 = _dw8(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ChargeLoopReqType)
- o.header = f0
- o.display_parameters = f1
- o.meter_info_requested = f2
- return o
-
-
-def _e66(w: Writer, o: Any) -> None:
- f0 = o.header
- f1 = o.display_parameters
- f2 = o.meter_info_requested
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopReqType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopReqType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 2
-   w.a = a
-   _e37(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopReqType', "missing display_parameters or meter_info_requested")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   if v is True:
-    a = (a << 3) | 2
-   elif v is False:
-    a <<= 3
-   else:
-    w.a = a
-    _ew8(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopReqType', "missing meter_info_requested")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
- if s == 4:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ChargeLoopReqType', _FN66, (f0, f1, f2,))
- w.a = a
-
-
-_FN66 = ('header', 'display_parameters', 'meter_info_requested')
-
-def _d67(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- f4: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   x = (v >> (n - p)) & 255
-   if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
-   else:
-    r.pos = p - 8
-    f1 = _dw9(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f2 = _d38(r)
-   p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   f3 = _d39(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 2:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f3 = _d39(r)
-   p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   f4 = _d40(r)
-   p = r.pos; v = r.v
-   s = 6
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 6:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 6, 6)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ChargeLoopResType)
- o.header = f0
- o.response_code = f1
- o.evse_status = f2
- o.meter_info = f3
- o.receipt = f4
- return o
-
-
-def _e67(w: Writer, o: Any) -> None:
- f0 = o.header
- f1 = o.response_code
- f2 = o.evse_status
- f3 = o.meter_info
- f4 = o.receipt
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None) + (f4 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopResType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopResType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   k = _I9.get(v)
-   if k is not None:
-    a = (a << 8) | (k << 1)
-   else:
-    w.a = a
-    _ew9(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeLoopResType', "missing response_code")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
- if s == 3:
-  if f2 is not None:
-   v = f2
-   a <<= 3
-   w.a = a
-   _e38(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 1
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 3) | 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   w.a = a
-   _e39(w, v)
-   a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif f4 is not None:
-   v = f4
-   a = (a << 2) | 1
-   w.a = a
-   _e40(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
- if s == 5:
-  if f4 is not None:
-   v = f4
-   a <<= 2
-   w.a = a
-   _e40(w, v)
-   a = w.a
-   left -= 1
-   f4 = None
-   s = 6
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
- if s == 6:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ChargeLoopResType', _FN67, (f0, f1, f2, f3, f4,))
- w.a = a
-
-
-_FN67 = ('header', 'response_code', 'evse_status', 'meter_info', 'receipt')
-
-def _d68(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ChargeParameterDiscoveryReqType)
- o.header = f0
- return o
-
-
-def _e68(w: Writer, o: Any) -> None:
- f0 = o.header
- left: int = (f0 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryReqType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN68, (f0,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryReqType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN68, (f0,))
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryReqType', _FN68, (f0,))
- w.a = a
-
-
-_FN68 = ('header',)
-
-def _d69(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   x = (v >> (n - p)) & 255
-   if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
-   else:
-    r.pos = p - 8
-    f1 = _dw9(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ChargeParameterDiscoveryResType)
- o.header = f0
- o.response_code = f1
- return o
-
-
-def _e69(w: Writer, o: Any) -> None:
- f0 = o.header
- f1 = o.response_code
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryResType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN69, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryResType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN69, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   k = _I9.get(v)
-   if k is not None:
-    a = (a << 8) | (k << 1)
-   else:
-    w.a = a
-    _ew9(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('ChargeParameterDiscoveryResType', "missing response_code")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN69, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ChargeParameterDiscoveryResType', _FN69, (f0, f1,))
- w.a = a
-
-
-_FN69 = ('header', 'response_code')
-
-def _d70(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- s = 0
- while s == 0:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d41(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 3)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d41(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f2 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f2 = z
-   else:
-    r.pos = p
-    f2 = _d41(r)
-    p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f3 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f3 = z
-   else:
-    r.pos = p
-    f3 = _d41(r)
-    p = r.pos; v = r.v
-   s = 5
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(Dynamic_CLReqControlModeType)
- o.departure_time = f0
- o.ev_target_energy_request = f1
- o.ev_maximum_energy_request = f2
- o.ev_minimum_energy_request = f3
- return o
-
-
-def _e70(w: Writer, o: Any) -> None:
- f0 = o.departure_time
- f1 = o.ev_target_energy_request
- f2 = o.ev_maximum_energy_request
- f3 = o.ev_minimum_energy_request
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
-   a = (a << 5) | (2 << 3)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
- if s == 3:
-  if f0 is not None:
-   v = f0
-   a <<= 2
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 2) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing departure_time or ev_target_energy_request")
-   a = (a << 4) | (2 << 2)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing ev_target_energy_request")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 4
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing ev_maximum_energy_request")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
- if s == 4:
-  if f3 is not None:
-   v = f3
-   a <<= 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 5
-  elif left == 0:
-   if w.validate:
-    raise _err('Dynamic_CLReqControlModeType', "missing ev_minimum_energy_request")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
- if s == 5:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLReqControlModeType', _FN70, (f0, f1, f2, f3,))
- w.a = a
-
-
-_FN70 = ('departure_time', 'ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
-
-def _d71(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- f3: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 5)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 5:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f0 = _dw12(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      if n - p >= 24 and ((x := (v >> (n - p - 24)) & 16777215) & 8421504 == 8421376):
-       p += 24
-       y = (y & 127) | ((y2 & 127) << 7) | (((x >> 16) & 127) << 14) | (((x >> 8) & 127) << 21) | ((x & 127) << 28)
-      else:
-       r.pos = p - 8
-       y = _more(r, y)
-       p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f0 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f0 = _dw12(r, 1, f0)
-     p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 4:
-   s = -1
-  elif c == 5:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 5, 5)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f1 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f1 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 9
-   x = (v >> (n - p)) & 511
-   if x & 257 == 0:
-    f2 = ((x >> 1) & 127)
-   else:
-    r.pos = p - 9
-    f2 = _dw11(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   p += 1
-   if (v >> (n - p)) & 1:
-    r.pos = p - 1
-    f3 = _dw13(r)
-    p = r.pos; v = r.v
-   else:
-    p += 8
-    y = (v >> (n - p)) & 255
-    if y > 127:
-     p += 8
-     y2 = (v >> (n - p)) & 255
-     if y2 > 127:
-      r.pos = p - 8
-      y = _more(r, y)
-      p = r.pos; v = r.v
-     else:
-      y = (y & 127) | (y2 << 7)
-    f3 = y
-    p += 1
-    if (v >> (n - p)) & 1:
-     r.pos = p - 1
-     f3 = _dw13(r, 1, f3)
-     p = r.pos; v = r.v
-   s = 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(Dynamic_CLResControlModeType)
- o.departure_time = f0
- o.minimum_soc = f1
- o.target_soc = f2
- o.ack_max_delay = f3
- return o
-
-
-def _e71(w: Writer, o: Any) -> None:
- f0 = o.departure_time
- f1 = o.minimum_soc
- f2 = o.target_soc
- f3 = o.ack_max_delay
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None) + (f3 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 3
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
- if s == 5:
-  if f0 is not None:
-   v = f0
-   a <<= 3
-   if type(v) is int and 0 <= v <= 4294967295:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    elif 268435456 <= g < 34359738368:
-     a = (a << 42) | ((((g & 127) | 128) << 33) | ((((g >> 7) & 127) | 128) << 25) | ((((g >> 14) & 127) | 128) << 17) | ((((g >> 21) & 127) | 128) << 9) | ((g >> 28) << 1))
-    else:
-     w.a = a
-     _ew12(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew12(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 3
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 3) | 4
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 3
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 1
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 3) | 2
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   if type(v) is int and 0 <= v <= 100:
-    a = (a << 9) | ((v) << 1)
-   else:
-    w.a = a
-    _ew11(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif f3 is not None:
-   v = f3
-   a = (a << 2) | 1
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
- if s == 3:
-  if f3 is not None:
-   v = f3
-   a <<= 2
-   if type(v) is int and 0 <= v <= 65535:
-    g = v
-    if g < 128:
-     a = (a << 10) | (g << 1)
-    elif g < 16384:
-     a = (a << 18) | ((((g & 127) | 128) << 9) | ((g >> 7) << 1))
-    else:
-     w.a = a
-     _ew13(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _ew13(w, v)
-    a = w.a
-   left -= 1
-   f3 = None
-   s = 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
- if s == 4:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Dynamic_CLResControlModeType', _FN71, (f0, f1, f2, f3,))
- w.a = a
-
-
-_FN71 = ('departure_time', 'minimum_soc', 'target_soc', 'ack_max_delay')
-
-def _d72(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = []
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d35(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   e = _d35(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d35(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3 if len(f0) < 20 else 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   r.pos = p
-   e = _d35(r)
-   p = r.pos; v = r.v
-   f0.append(e)
-   s = 3 if len(f0) < 20 else 4
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(ListOfRootCertificateIDsType)
- o.root_certificate_id = f0
- return o
-
-
-def _e72(w: Writer, o: Any) -> None:
- f0 = o.root_certificate_id
- i0 = 0
- left: int = len(f0)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e35(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN72, (f0[i0:],))
- if s == 2:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 1
-   w.a = a
-   _e35(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('ListOfRootCertificateIDsType', "missing root_certificate_id")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN72, (f0[i0:],))
- if s == 1:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e35(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3 if i0 < 20 else 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN72, (f0[i0:],))
- while s == 3:
-  if i0 < len(f0):
-   v = f0[i0]
-   a <<= 2
-   w.a = a
-   _e35(w, v)
-   a = w.a
-   left -= 1
-   i0 += 1
-   s = 3 if i0 < 20 else 4
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN72, (f0[i0:],))
- if s == 4:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('ListOfRootCertificateIDsType', _FN72, (f0[i0:],))
- w.a = a
-
-
-_FN72 = ('root_certificate_id',)
-
-def _d73(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- f2: Any = None
- s = 0
- while s == 0:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f0 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f0 = z
-   else:
-    r.pos = p
-    f0 = _d41(r)
-    p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d41(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f2 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f2 = z
-   else:
-    r.pos = p
-    f2 = _d41(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 4)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 4:
-  p += 3
-  c = (v >> (n - p)) & 7
-  if c == 0:
-   r.pos = p
-   f0 = _d41(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   f1 = _d41(r)
-   p = r.pos; v = r.v
-   s = 2
-  elif c == 2:
-   r.pos = p
-   f2 = _d41(r)
-   p = r.pos; v = r.v
-   s = 3
-  elif c == 3:
-   s = -1
-  elif c == 4:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 4, 4)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f1 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f1 = z
-   else:
-    r.pos = p
-    f1 = _d41(r)
-    p = r.pos; v = r.v
-   s = 2
-  elif c == 1:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f2 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f2 = z
-   else:
-    r.pos = p
-    f2 = _d41(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 2:
-   s = -1
-  elif c == 3:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 2
-  c = (v >> (n - p)) & 3
-  if c == 0:
-   if n - p >= 24 and (x := (v >> (n - p - 24)) & 16777215) & 12597763 == 0:
-    p += 24
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 14) & 255) + -128
-    g = ((x >> 2) & 127)
-    z.value = -g - 1 if (x >> 10) & 1 else g
-    f2 = z
-   elif n - p >= 32 and (x := (v >> (n - p - 32)) & 4294967295) & 3225027075 == 131072:
-    p += 32
-    z = _new(RationalNumberType)
-    z.exponent = ((x >> 22) & 255) + -128
-    g = (((x >> 10) & 127) | (((x >> 2) & 127) << 7))
-    z.value = -g - 1 if (x >> 18) & 1 else g
-    f2 = z
-   else:
-    r.pos = p
-    f2 = _d41(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   s = -1
-  elif c == 2:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(Scheduled_CLReqControlModeType)
- o.ev_target_energy_request = f0
- o.ev_maximum_energy_request = f1
- o.ev_minimum_energy_request = f2
- return o
-
-
-def _e73(w: Writer, o: Any) -> None:
- f0 = o.ev_target_energy_request
- f1 = o.ev_maximum_energy_request
- f2 = o.ev_minimum_energy_request
- left: int = (f0 is not None) + (f1 is not None) + (f2 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 3
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 3) | 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
- if s == 4:
-  if f0 is not None:
-   v = f0
-   a <<= 3
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif f1 is not None:
-   v = f1
-   a = (a << 3) | 1
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 3) | 2
-   w.a = a
-   _e41(w, v)
-   a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 3) | 3
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 2
-  elif f2 is not None:
-   v = f2
-   a = (a << 2) | 1
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 2
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
- if s == 2:
-  if f2 is not None:
-   v = f2
-   a <<= 2
-   if type(v) is RationalNumberType:
-    y0 = v.exponent
-    y1 = v.value
-    if type(y0) is int and -128 <= y0 <= 127 and type(y1) is int and -32768 <= y1 <= 32767:
-     if y1 < 0:
-      g = -y1 - 1
-      sg = 1
-     else:
-      g = y1
-      sg = 0
-     if g < 128:
-      a = (a << 24) | ((y0 - -128) << 14) | (sg << 10) | (g << 2)
-     elif g < 16384:
-      a = (a << 32) | ((y0 - -128) << 22) | (sg << 18) | ((((g & 127) | 128) << 10) | ((g >> 7) << 2))
-     else:
-      w.a = a
-      _e41(w, v)
-      a = w.a
-    else:
-     w.a = a
-     _e41(w, v)
-     a = w.a
-   else:
-    w.a = a
-    _e41(w, v)
-    a = w.a
-   left -= 1
-   f2 = None
-   s = 3
-  elif left == 0:
-   a = (a << 2) | 1
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLReqControlModeType', _FN73, (f0, f1, f2,))
- w.a = a
-
-
-_FN73 = ('ev_target_energy_request', 'ev_maximum_energy_request', 'ev_minimum_energy_request')
-
-def _d74(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 1, 0, 0, 1)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(Scheduled_CLResControlModeType)
- return o
-
-
-def _e74(w: Writer, o: Any) -> None:
- left: int = 0
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLResControlModeType', _FN74, ())
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('Scheduled_CLResControlModeType', _FN74, ())
- w.a = a
-
-
-_FN74 = ()
-
-def _d75(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(V2GMessageType)
- o.header = f0
- return o
-
-
-def _e75(w: Writer, o: Any) -> None:
- f0 = o.header
- left: int = (f0 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GMessageType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('V2GMessageType', _FN75, (f0,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GMessageType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('V2GMessageType', _FN75, (f0,))
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('V2GMessageType', _FN75, (f0,))
- w.a = a
-
-
-_FN75 = ('header',)
-
-def _d76(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(V2GRequestType)
- o.header = f0
- return o
-
-
-def _e76(w: Writer, o: Any) -> None:
- f0 = o.header
- left: int = (f0 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GRequestType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('V2GRequestType', _FN76, (f0,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GRequestType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('V2GRequestType', _FN76, (f0,))
- if s == 1:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('V2GRequestType', _FN76, (f0,))
- w.a = a
-
-
-_FN76 = ('header',)
-
-def _d77(r: Reader) -> Any:
- p = r.pos
- if p - r.cut > 4096:
-  r.drop(p)
- v = r.v
- n = r.nbits
- f0: Any = None
- f1: Any = None
- s = 0
- while s == 0:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 0, 0, 0, 0, 2)
-   p = r.pos; v = r.v
-   if s == -3:
-    return r.obj
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 2:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   r.pos = p
-   f0 = _d36(r)
-   p = r.pos; v = r.v
-   s = 1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 2, 2)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 1:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   p += 8
-   x = (v >> (n - p)) & 255
-   if x & 129 == 0:
-    f1 = _V9[((x >> 1) & 63)]
-   else:
-    r.pos = p - 8
-    f1 = _dw9(r)
-    p = r.pos; v = r.v
-   s = 3
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 0, 0, 1, 1)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- while s == 3:
-  p += 1
-  c = (v >> (n - p)) & 1
-  if c == 0:
-   s = -1
-  elif c == 1:
-   r.pos = p
-   s = _dv(r, 2, 1, 0, 3, 3)
-   p = r.pos; v = r.v
-  else:
-   r.pos = p
-   raise r.bad(c)
- r.pos = p
- o = _new(V2GResponseType)
- o.header = f0
- o.response_code = f1
- return o
-
-
-def _e77(w: Writer, o: Any) -> None:
- f0 = o.header
- f1 = o.response_code
- left: int = (f0 is not None) + (f1 is not None)
- if w.a.bit_length() > 4096:
-  w.flush()
- a = w.a
- s = 0
- if s == 0:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GResponseType', "missing header")
-   a = (a << 4) | (1 << 3)
-   s = -1
-  else:
-   raise _stuck('V2GResponseType', _FN77, (f0, f1,))
- if s == 2:
-  if f0 is not None:
-   v = f0
-   a <<= 1
-   w.a = a
-   _e36(w, v)
-   a = w.a
-   left -= 1
-   f0 = None
-   s = 1
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GResponseType', "missing header")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('V2GResponseType', _FN77, (f0, f1,))
- if s == 1:
-  if f1 is not None:
-   v = f1
-   a <<= 1
-   k = _I9.get(v)
-   if k is not None:
-    a = (a << 8) | (k << 1)
-   else:
-    w.a = a
-    _ew9(w, v)
-    a = w.a
-   left -= 1
-   f1 = None
-   s = 3
-  elif left == 0:
-   if w.validate:
-    raise _err('V2GResponseType', "missing response_code")
-   a = (a << 3) | (1 << 2)
-   s = -1
-  else:
-   raise _stuck('V2GResponseType', _FN77, (f0, f1,))
- if s == 3:
-  if left == 0:
-   a <<= 1
-   s = -1
-  else:
-   raise _stuck('V2GResponseType', _FN77, (f0, f1,))
- w.a = a
-
-
-_FN77 = ('header', 'response_code')
+_FN367 = ('coordx', 'coordy', 'coordz')
 
 
 DOC_WIDTH = 6
 DOC: tuple[Any, ...] = (
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'), _d12, _e12),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'), _d13, _e13),
-    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d17, _e17),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d33, _e33),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d22, _e22),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw3, _ew3),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d23, _e23),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d24, _e24),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d30, _e30),
-    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d29, _e29),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d27, _e27),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d34, _e34),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d19, _e19),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d25, _e25),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d28, _e28),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d14, _e14),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d18, _e18),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d31, _e31),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d32, _e32),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d15, _e15),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d16, _e16),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d21, _e21),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d20, _e20),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckReq'), _d8, _e8),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckRes'), _d9, _e9),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopReq'), _d10, _e10),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopRes'), _d11, _e11),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryReq'), _d6, _e6),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryRes'), _d7, _e7),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningReq'), _d2, _e2),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningRes'), _d3, _e3),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupReq'), _d0, _e0),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupRes'), _d1, _e1),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingReq'), _d4, _e4),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingRes'), _d5, _e5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d26, _e26),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'), _d218, _e218),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'), _d219, _e219),
+    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d63, _e63),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d79, _e79),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d68, _e68),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw12, _ew12),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d69, _e69),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d70, _e70),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d76, _e76),
+    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d75, _e75),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d73, _e73),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d80, _e80),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d65, _e65),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d71, _e71),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d74, _e74),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d60, _e60),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d64, _e64),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d77, _e77),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d78, _e78),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d61, _e61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d62, _e62),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d67, _e67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d66, _e66),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckReq'), _d342, _e342),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckRes'), _d343, _e343),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopReq'), _d344, _e344),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopRes'), _d345, _e345),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryReq'), _d340, _e340),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryRes'), _d341, _e341),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningReq'), _d336, _e336),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningRes'), _d337, _e337),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupReq'), _d334, _e334),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupRes'), _d335, _e335),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingReq'), _d338, _e338),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingRes'), _d339, _e339),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d72, _e72),
 )
 FRAG_WIDTH = 8
 FRAG: tuple[Any, ...] = (
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'AckMaxDelay'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'AdditionalServicesCosts'), _d42, _e42),
-    (('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECC'), _d44, _e44),
-    (('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECCList'), _d63, _e63),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Amount'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_DischargedEnergyReadingWh'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_InductiveEnergyReadingVARh'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:WPT', 'BSSID'), _dw22, _ew22),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BatteryEnergyCapacity'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'), _d12, _e12),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'), _d13, _e13),
-    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d17, _e17),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CapacitiveEnergyReadingVARh'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargedEnergyReadingWh'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargingComplete'), _dw8, _ew8),
-    (('urn:iso:std:iso:15118:-20:WPT', 'Coord_X'), _dw19, _ew19),
-    (('urn:iso:std:iso:15118:-20:WPT', 'Coord_Y'), _dw19, _ew19),
-    (('urn:iso:std:iso:15118:-20:WPT', 'Coord_Z'), _dw19, _ew19),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CostPerUnit'), _d41, _e41),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d33, _e33),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'DepartureTime'), _dw12, _ew12),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d22, _e22),
-    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw3, _ew3),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParameters'), _d37, _e37),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EIRP'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVDeviceAlignmentCheckMethodList'), _d50, _e50),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVDeviceFinePositioningMethodList'), _d48, _e48),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVDevicePairingMethodList'), _d49, _e49),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVMaximumEnergyRequest'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVMinimumEnergyRequest'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCChargeDiagnostics'), _dw28, _ew28),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCCoilCurrentInformation'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCCoilCurrentRequest'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCCurrentOutputInformation'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCDeviceLocalControl'), _dw8, _ew8),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCMaxReceivablePower'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCNaturalFrequency'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCOperatingFrequency'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCPowerControlParameter'), _d45, _e45),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCPowerOutput'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCPowerRequest'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCVoltageOutputInformation'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVProcessing'), _dw25, _ew25),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVResultCode'), _dw26, _ew26),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSENotification'), _dw14, _ew14),
-    (('urn:iso:std:iso:15118:-20:WPT', 'EVSEProcessing'), _dw25, _ew25),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatus'), _d38, _e38),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVTargetEnergyRequest'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EnergyCosts'), _d42, _e42),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Exponent'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Exponent'), _dw20, _ew20),
-    (('http://www.w3.org/2000/09/xmldsig#', 'G'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'), _dw6, _ew6),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), _d36, _e36),
-    (('urn:iso:std:iso:15118:-20:WPT', 'IPAddress'), _dw23, _ew23),
-    (('urn:iso:std:iso:15118:-20:WPT', 'IndexNumber'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'InletHot'), _dw8, _ew8),
-    (('http://www.w3.org/2000/09/xmldsig#', 'J'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d23, _e23),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d24, _e24),
-    (('urn:iso:std:iso:15118:-20:WPT', 'LF_ReceiverSetupData'), _d60, _e60),
-    (('urn:iso:std:iso:15118:-20:WPT', 'LF_RxData'), _d54, _e54),
-    (('urn:iso:std:iso:15118:-20:WPT', 'LF_SystemSetupData'), _d51, _e51),
-    (('urn:iso:std:iso:15118:-20:WPT', 'LF_TransmitterSetupData'), _d59, _e59),
-    (('urn:iso:std:iso:15118:-20:WPT', 'LF_TxData'), _d53, _e53),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d30, _e30),
-    (('urn:iso:std:iso:15118:-20:WPT', 'ManufacturerSpecificDataContainer'), _dw27, _ew27),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MaximumSOC'), _dw11, _ew11),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterID'), _dw17, _ew17),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfo'), _d39, _e39),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoRequested'), _dw8, _ew8),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterSignature'), _dw18, _ew18),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterStatus'), _dw19, _ew19),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterTimestamp'), _dw16, _ew16),
-    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw4, _ew4),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MinimumSOC'), _dw11, _ew11),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Modulus'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:WPT', 'NaturalOffset'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'NotificationMaxDelay'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:WPT', 'NumPackages'), _dw32, _ew32),
-    (('urn:iso:std:iso:15118:-20:WPT', 'NumberOfReceivers'), _dw32, _ew32),
-    (('urn:iso:std:iso:15118:-20:WPT', 'NumberOfTransmitters'), _dw32, _ew32),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d29, _e29),
-    (('urn:iso:std:iso:15118:-20:WPT', 'ObservedIDCode'), _dw10, _ew10),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'OccupancyCosts'), _d42, _e42),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'OverstayCosts'), _d42, _e42),
-    (('http://www.w3.org/2000/09/xmldsig#', 'P'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PDInputPowerClass'), _dw30, _ew30),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PDMaxCoilCurrent'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PDMinCoilCurrent'), _d41, _e41),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d27, _e27),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'), _dw1, _ew1),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PackageIndex'), _dw32, _ew32),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PackageSeparationTime'), _dw13, _ew13),
-    (('http://www.w3.org/2000/09/xmldsig#', 'PgenCounter'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:WPT', 'Port'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PowerTransmitted'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'PresentSOC'), _dw11, _ew11),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PrimaryDeviceAlignmentCheckMethodList'), _d50, _e50),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PrimaryDeviceFinePositioningMethodList'), _d48, _e48),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PrimaryDevicePairingMethodList'), _d49, _e49),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PulseDuration'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PulseSeparationTime'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:WPT', 'PulseSequenceOrder'), _d64, _e64),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Q'), _dw5, _ew5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d34, _e34),
-    (('urn:iso:std:iso:15118:-20:WPT', 'RSSI'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'RSSIData'), _d57, _e57),
-    (('urn:iso:std:iso:15118:-20:WPT', 'RSSIDataList'), _d58, _e58),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Receipt'), _d40, _e40),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d19, _e19),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMaximumSOC'), _dw12, _ew12),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMinimumSOC'), _dw12, _ew12),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToTargetSOC'), _dw12, _ew12),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), _dw9, _ew9),
-    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d25, _e25),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RootCertificateID'), _d35, _e35),
-    (('urn:iso:std:iso:15118:-20:WPT', 'RxIdentifier'), _dw10, _ew10),
-    (('urn:iso:std:iso:15118:-20:WPT', 'RxSpecData'), _d55, _e55),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SDManufacturerSpecificDataContainer'), _dw27, _ew27),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SDMaxGroundClearanceSupport'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SDMaxGroundClearence'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SDMaxOutputPower'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SDMinGroundClearanceSupport'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SDMinGroundClearence'), _dw13, _ew13),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SDMinOutputPower'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SDPowerInput'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SPCChargeDiagnostics'), _dw29, _ew29),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SPCMaxOutputPowerLimit'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SPCMinOutputPowerLimit'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SPCOperatingFrequency'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SPCPowerControlParameter'), _d46, _e46),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SPCPrimaryDeviceCoilCurrentInformation'), _d41, _e41),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d28, _e28),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'), _dw1, _ew1),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SSID'), _dw21, _ew21),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Seed'), _dw5, _ew5),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'SessionID'), _dw15, _ew15),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SignalFrequency'), _d41, _e41),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d14, _e14),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d18, _e18),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d31, _e31),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d32, _e32),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d15, _e15),
-    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d16, _e16),
-    (('urn:iso:std:iso:15118:-20:WPT', 'SupplyDeviceCurrent'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:WPT', 'TargetCoilCurrent'), _d41, _e41),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TargetSOC'), _dw11, _ew11),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxCosts'), _d43, _e43),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxRuleID'), _dw10, _ew10),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeAnchor'), _dw16, _ew16),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeStamp'), _dw16, _ew16),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d21, _e21),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d20, _e20),
-    (('urn:iso:std:iso:15118:-20:WPT', 'TxIdentifier'), _dw10, _ew10),
-    (('urn:iso:std:iso:15118:-20:WPT', 'TxPackageSpecData'), _d61, _e61),
-    (('urn:iso:std:iso:15118:-20:WPT', 'TxRxIdentifier'), _dw10, _ew10),
-    (('urn:iso:std:iso:15118:-20:WPT', 'TxRxOrientation'), _d65, _e65),
-    (('urn:iso:std:iso:15118:-20:WPT', 'TxRxPosition'), _d65, _e65),
-    (('urn:iso:std:iso:15118:-20:WPT', 'TxSpecData'), _d55, _e55),
-    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Value'), _dw19, _ew19),
-    (('urn:iso:std:iso:15118:-20:WPT', 'VendorSpecificDataContainer'), _dw27, _ew27),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckMethod'), _dw24, _ew24),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckReq'), _d8, _e8),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckRes'), _d9, _e9),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopReq'), _d10, _e10),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopRes'), _d11, _e11),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryReq'), _d6, _e6),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryRes'), _d7, _e7),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningMethod'), _dw31, _ew31),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningReq'), _d2, _e2),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningRes'), _d3, _e3),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupReq'), _d0, _e0),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupRes'), _d1, _e1),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_DataPackage'), _d52, _e52),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_DataPackageList'), _d47, _e47),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxDataList'), _d56, _e56),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_TxDataList'), _d62, _e62),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingMethod'), _dw33, _ew33),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingReq'), _d4, _e4),
-    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingRes'), _d5, _e5),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d26, _e26),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'), _d35, _e35),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'), _dw1, _ew1),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), _dw7, _ew7),
-    (('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'XPath'), _dw4, _ew4),
-    (('http://www.w3.org/2000/09/xmldsig#', 'Y'), _dw5, _ew5),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'AckMaxDelay'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'AdditionalServicesCosts'), _d281, _e281),
+    (('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECC'), _d346, _e346),
+    (('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECCList'), _d365, _e365),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Amount'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_DischargedEnergyReadingWh'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BPT_InductiveEnergyReadingVARh'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:WPT', 'BSSID'), _dw127, _ew127),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'BatteryEnergyCapacity'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlMode'), _d218, _e218),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlMode'), _d219, _e219),
+    (('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethod'), _d63, _e63),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CapacitiveEnergyReadingVARh'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargedEnergyReadingWh'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargingComplete'), _dw26, _ew26),
+    (('urn:iso:std:iso:15118:-20:WPT', 'Coord_X'), _dw22, _ew22),
+    (('urn:iso:std:iso:15118:-20:WPT', 'Coord_Y'), _dw22, _ew22),
+    (('urn:iso:std:iso:15118:-20:WPT', 'Coord_Z'), _dw22, _ew22),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'CostPerUnit'), _d220, _e220),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValue'), _d79, _e79),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'DepartureTime'), _dw1, _ew1),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestMethod'), _d68, _e68),
+    (('http://www.w3.org/2000/09/xmldsig#', 'DigestValue'), _dw12, _ew12),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParameters'), _d280, _e280),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EIRP'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVDeviceAlignmentCheckMethodList'), _d352, _e352),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVDeviceFinePositioningMethodList'), _d350, _e350),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVDevicePairingMethodList'), _d351, _e351),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVMaximumEnergyRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVMinimumEnergyRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCChargeDiagnostics'), _dw132, _ew132),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCCoilCurrentInformation'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCCoilCurrentRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCCurrentOutputInformation'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCDeviceLocalControl'), _dw26, _ew26),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCMaxReceivablePower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCNaturalFrequency'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCOperatingFrequency'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCPowerControlParameter'), _d347, _e347),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCPowerOutput'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCPowerRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVPCVoltageOutputInformation'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVProcessing'), _dw104, _ew104),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVResultCode'), _dw130, _ew130),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSENotification'), _dw124, _ew124),
+    (('urn:iso:std:iso:15118:-20:WPT', 'EVSEProcessing'), _dw104, _ew104),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatus'), _d255, _e255),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EVTargetEnergyRequest'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'EnergyCosts'), _d281, _e281),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Exponent'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Exponent'), _dw50, _ew50),
+    (('http://www.w3.org/2000/09/xmldsig#', 'G'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLength'), _dw14, _ew14),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Header'), _d226, _e226),
+    (('urn:iso:std:iso:15118:-20:WPT', 'IPAddress'), _dw128, _ew128),
+    (('urn:iso:std:iso:15118:-20:WPT', 'IndexNumber'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'InletHot'), _dw26, _ew26),
+    (('http://www.w3.org/2000/09/xmldsig#', 'J'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyInfo'), _d69, _e69),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'KeyValue'), _d70, _e70),
+    (('urn:iso:std:iso:15118:-20:WPT', 'LF_ReceiverSetupData'), _d362, _e362),
+    (('urn:iso:std:iso:15118:-20:WPT', 'LF_RxData'), _d356, _e356),
+    (('urn:iso:std:iso:15118:-20:WPT', 'LF_SystemSetupData'), _d353, _e353),
+    (('urn:iso:std:iso:15118:-20:WPT', 'LF_TransmitterSetupData'), _d361, _e361),
+    (('urn:iso:std:iso:15118:-20:WPT', 'LF_TxData'), _d355, _e355),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Manifest'), _d76, _e76),
+    (('urn:iso:std:iso:15118:-20:WPT', 'ManufacturerSpecificDataContainer'), _dw131, _ew131),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MaximumSOC'), _dw106, _ew106),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterID'), _dw125, _ew125),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfo'), _d275, _e275),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoRequested'), _dw26, _ew26),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterSignature'), _dw126, _ew126),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterStatus'), _dw22, _ew22),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterTimestamp'), _dw85, _ew85),
+    (('http://www.w3.org/2000/09/xmldsig#', 'MgmtData'), _dw6, _ew6),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'MinimumSOC'), _dw106, _ew106),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Modulus'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:WPT', 'NaturalOffset'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'NotificationMaxDelay'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:WPT', 'NumPackages'), _dw7, _ew7),
+    (('urn:iso:std:iso:15118:-20:WPT', 'NumberOfReceivers'), _dw7, _ew7),
+    (('urn:iso:std:iso:15118:-20:WPT', 'NumberOfTransmitters'), _dw7, _ew7),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Object'), _d75, _e75),
+    (('urn:iso:std:iso:15118:-20:WPT', 'ObservedIDCode'), _dw96, _ew96),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'OccupancyCosts'), _d281, _e281),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'OverstayCosts'), _d281, _e281),
+    (('http://www.w3.org/2000/09/xmldsig#', 'P'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PDInputPowerClass'), _dw134, _ew134),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PDMaxCoilCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PDMinCoilCurrent'), _d220, _e220),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPData'), _d73, _e73),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyID'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PGPKeyPacket'), _dw11, _ew11),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PackageIndex'), _dw7, _ew7),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PackageSeparationTime'), _dw57, _ew57),
+    (('http://www.w3.org/2000/09/xmldsig#', 'PgenCounter'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:WPT', 'Port'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PowerTransmitted'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'PresentSOC'), _dw106, _ew106),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PrimaryDeviceAlignmentCheckMethodList'), _d352, _e352),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PrimaryDeviceFinePositioningMethodList'), _d350, _e350),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PrimaryDevicePairingMethodList'), _d351, _e351),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PulseDuration'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PulseSeparationTime'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:WPT', 'PulseSequenceOrder'), _d366, _e366),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Q'), _dw13, _ew13),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValue'), _d80, _e80),
+    (('urn:iso:std:iso:15118:-20:WPT', 'RSSI'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'RSSIData'), _d359, _e359),
+    (('urn:iso:std:iso:15118:-20:WPT', 'RSSIDataList'), _d360, _e360),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Receipt'), _d276, _e276),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Reference'), _d65, _e65),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMaximumSOC'), _dw1, _ew1),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToMinimumSOC'), _dw1, _ew1),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RemainingTimeToTargetSOC'), _dw1, _ew1),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode'), _dw103, _ew103),
+    (('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethod'), _d71, _e71),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'RootCertificateID'), _d81, _e81),
+    (('urn:iso:std:iso:15118:-20:WPT', 'RxIdentifier'), _dw96, _ew96),
+    (('urn:iso:std:iso:15118:-20:WPT', 'RxSpecData'), _d357, _e357),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SDManufacturerSpecificDataContainer'), _dw131, _ew131),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SDMaxGroundClearanceSupport'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SDMaxGroundClearence'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SDMaxOutputPower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SDMinGroundClearanceSupport'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SDMinGroundClearence'), _dw57, _ew57),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SDMinOutputPower'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SDPowerInput'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SPCChargeDiagnostics'), _dw133, _ew133),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SPCMaxOutputPowerLimit'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SPCMinOutputPowerLimit'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SPCOperatingFrequency'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SPCPowerControlParameter'), _d348, _e348),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SPCPrimaryDeviceCoilCurrentInformation'), _d220, _e220),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKIData'), _d74, _e74),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SPKISexp'), _dw11, _ew11),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SSID'), _dw100, _ew100),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Seed'), _dw13, _ew13),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'SessionID'), _dw119, _ew119),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SignalFrequency'), _d220, _e220),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Signature'), _d60, _e60),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethod'), _d64, _e64),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperties'), _d77, _e77),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureProperty'), _d78, _e78),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignatureValue'), _d61, _e61),
+    (('http://www.w3.org/2000/09/xmldsig#', 'SignedInfo'), _d62, _e62),
+    (('urn:iso:std:iso:15118:-20:WPT', 'SupplyDeviceCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:WPT', 'TargetCoilCurrent'), _d220, _e220),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TargetSOC'), _dw106, _ew106),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxCosts'), _d282, _e282),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TaxRuleID'), _dw96, _ew96),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeAnchor'), _dw85, _ew85),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'TimeStamp'), _dw85, _ew85),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transform'), _d67, _e67),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Transforms'), _d66, _e66),
+    (('urn:iso:std:iso:15118:-20:WPT', 'TxIdentifier'), _dw96, _ew96),
+    (('urn:iso:std:iso:15118:-20:WPT', 'TxPackageSpecData'), _d363, _e363),
+    (('urn:iso:std:iso:15118:-20:WPT', 'TxRxIdentifier'), _dw96, _ew96),
+    (('urn:iso:std:iso:15118:-20:WPT', 'TxRxOrientation'), _d367, _e367),
+    (('urn:iso:std:iso:15118:-20:WPT', 'TxRxPosition'), _d367, _e367),
+    (('urn:iso:std:iso:15118:-20:WPT', 'TxSpecData'), _d357, _e357),
+    (('urn:iso:std:iso:15118:-20:CommonTypes', 'Value'), _dw22, _ew22),
+    (('urn:iso:std:iso:15118:-20:WPT', 'VendorSpecificDataContainer'), _dw131, _ew131),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckMethod'), _dw129, _ew129),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckReq'), _d342, _e342),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckRes'), _d343, _e343),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopReq'), _d344, _e344),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopRes'), _d345, _e345),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryReq'), _d340, _e340),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryRes'), _d341, _e341),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningMethod'), _dw135, _ew135),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningReq'), _d336, _e336),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningRes'), _d337, _e337),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupReq'), _d334, _e334),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupRes'), _d335, _e335),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_DataPackage'), _d354, _e354),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_DataPackageList'), _d349, _e349),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxDataList'), _d358, _e358),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_TxDataList'), _d364, _e364),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingMethod'), _dw136, _ew136),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingReq'), _d338, _e338),
+    (('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingRes'), _d339, _e339),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509CRL'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Certificate'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509Data'), _d72, _e72),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerial'), _d81, _e81),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SKI'), _dw11, _ew11),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SerialNumber'), _dw15, _ew15),
+    (('http://www.w3.org/2000/09/xmldsig#', 'X509SubjectName'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'XPath'), _dw6, _ew6),
+    (('http://www.w3.org/2000/09/xmldsig#', 'Y'), _dw13, _ew13),
 )
 FRAG_ATTRS: tuple[Any, ...] = (
-    (('', 'Algorithm'), lambda r: r.string(), _s2),
-    (('', 'Encoding'), lambda r: r.string(), _s2),
-    (('', 'Id'), lambda r: r.string(), _s0),
-    (('', 'MimeType'), lambda r: r.string(), _s4),
-    (('', 'Target'), lambda r: r.string(), _s2),
-    (('', 'Type'), lambda r: r.string(), _s2),
-    (('', 'URI'), lambda r: r.string(), _s2),
+    (('', 'Algorithm'), lambda r: r.string(), _s5),
+    (('', 'Encoding'), lambda r: r.string(), _s5),
+    (('', 'Id'), lambda r: r.string(), _s10),
+    (('', 'MimeType'), lambda r: r.string(), _s6),
+    (('', 'Target'), lambda r: r.string(), _s5),
+    (('', 'Type'), lambda r: r.string(), _s5),
+    (('', 'URI'), lambda r: r.string(), _s5),
 )
 GLOBALS: dict[Any, Any] = {q: d for q, d, _ in DOC}
 DOC_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(DOC)}
 FRAG_INDEX: dict[Any, int] = {row[0]: i for i, row in enumerate(FRAG)}
 TYPES: dict[Any, Any] = {
-    ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d17,
-    ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw5,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValueType'): _d33,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethodType'): _d22,
-    ('http://www.w3.org/2000/09/xmldsig#', 'DigestValueType'): _dw3,
-    ('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLengthType'): _dw6,
-    ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfoType'): _d23,
-    ('http://www.w3.org/2000/09/xmldsig#', 'KeyValueType'): _d24,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ManifestType'): _d30,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ObjectType'): _d29,
-    ('http://www.w3.org/2000/09/xmldsig#', 'PGPDataType'): _d27,
-    ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValueType'): _d34,
-    ('http://www.w3.org/2000/09/xmldsig#', 'ReferenceType'): _d19,
-    ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethodType'): _d25,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SPKIDataType'): _d28,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethodType'): _d18,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertiesType'): _d31,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertyType'): _d32,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureType'): _d14,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValueType'): _d15,
-    ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfoType'): _d16,
-    ('http://www.w3.org/2000/09/xmldsig#', 'TransformType'): _d21,
-    ('http://www.w3.org/2000/09/xmldsig#', 'TransformsType'): _d20,
-    ('http://www.w3.org/2000/09/xmldsig#', 'X509DataType'): _d26,
-    ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerialType'): _d35,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlModeType'): _d12,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlModeType'): _d13,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeLoopReqType'): _d66,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeLoopResType'): _d67,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeParameterDiscoveryReqType'): _d68,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeParameterDiscoveryResType'): _d69,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DetailedCostType'): _d42,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DetailedTaxType'): _d43,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParametersType'): _d37,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Dynamic_CLReqControlModeType'): _d70,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Dynamic_CLResControlModeType'): _d71,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatusType'): _d38,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ListOfRootCertificateIDsType'): _d72,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'MessageHeaderType'): _d36,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoType'): _d39,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'RationalNumberType'): _d41,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ReceiptType'): _d40,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Scheduled_CLReqControlModeType'): _d73,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Scheduled_CLResControlModeType'): _d74,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GMessageType'): _d75,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GRequestType'): _d76,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GResponseType'): _d77,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'descriptionType'): _dw35,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'evseNotificationType'): _dw14,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'identifierType'): _dw21,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'meterIDType'): _dw17,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'meterSignatureType'): _dw18,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'nameType'): _dw36,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'numericIDType'): _dw10,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'percentValueType'): _dw11,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'processingType'): _dw25,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'responseCodeType'): _dw9,
-    ('urn:iso:std:iso:15118:-20:CommonTypes', 'sessionIDType'): _dw15,
-    ('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECCListType'): _d63,
-    ('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECCType'): _d44,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckMethodListType'): _d50,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckMethodType'): _dw24,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckReqType'): _d8,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckResType'): _d9,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopReqType'): _d10,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopResType'): _d11,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryReqType'): _d6,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryResType'): _d7,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_CoordinateXYZType'): _d65,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_DataContainerType'): _dw27,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_EVPCChargeDiagnosticsType'): _dw28,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_EVPCPowerControlParameterType'): _d45,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_EVResultType'): _dw26,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningMethodListType'): _d48,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningMethodType'): _dw31,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningReqType'): _d2,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningResType'): _d3,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupReqType'): _d0,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupResType'): _d1,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_DataPackageListType'): _d47,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_DataPackageType'): _d52,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_ReceiverDataType'): _d60,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxDataListType'): _d54,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxDataType'): _d56,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxRSSIListType'): _d57,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxRSSIType'): _d58,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_SystemSetupDataType'): _d51,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_TransmitterDataType'): _d59,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_TxDataListType'): _d53,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_TxDataType'): _d62,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingMethodListType'): _d49,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingMethodType'): _dw33,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingReqType'): _d4,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingResType'): _d5,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PowerClassType'): _dw30,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_SPCChargeDiagnosticsType'): _dw29,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_SPCPowerControlParameterType'): _d46,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_TxRxPackageSpecDataType'): _d61,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_TxRxPulseOrderType'): _d64,
-    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_TxRxSpecDataType'): _d55,
-    ('urn:iso:std:iso:15118:-20:WPT', 'bssidType'): _dw22,
-    ('urn:iso:std:iso:15118:-20:WPT', 'ipaddressType'): _dw23,
+    ('http://www.w3.org/2000/09/xmldsig#', 'CanonicalizationMethodType'): _d63,
+    ('http://www.w3.org/2000/09/xmldsig#', 'CryptoBinary'): _dw13,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DSAKeyValueType'): _d79,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DigestMethodType'): _d68,
+    ('http://www.w3.org/2000/09/xmldsig#', 'DigestValueType'): _dw12,
+    ('http://www.w3.org/2000/09/xmldsig#', 'HMACOutputLengthType'): _dw14,
+    ('http://www.w3.org/2000/09/xmldsig#', 'KeyInfoType'): _d69,
+    ('http://www.w3.org/2000/09/xmldsig#', 'KeyValueType'): _d70,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ManifestType'): _d76,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ObjectType'): _d75,
+    ('http://www.w3.org/2000/09/xmldsig#', 'PGPDataType'): _d73,
+    ('http://www.w3.org/2000/09/xmldsig#', 'RSAKeyValueType'): _d80,
+    ('http://www.w3.org/2000/09/xmldsig#', 'ReferenceType'): _d65,
+    ('http://www.w3.org/2000/09/xmldsig#', 'RetrievalMethodType'): _d71,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SPKIDataType'): _d74,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureMethodType'): _d64,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertiesType'): _d77,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignaturePropertyType'): _d78,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureType'): _d60,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignatureValueType'): _d61,
+    ('http://www.w3.org/2000/09/xmldsig#', 'SignedInfoType'): _d62,
+    ('http://www.w3.org/2000/09/xmldsig#', 'TransformType'): _d67,
+    ('http://www.w3.org/2000/09/xmldsig#', 'TransformsType'): _d66,
+    ('http://www.w3.org/2000/09/xmldsig#', 'X509DataType'): _d72,
+    ('http://www.w3.org/2000/09/xmldsig#', 'X509IssuerSerialType'): _d81,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLReqControlModeType'): _d218,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'CLResControlModeType'): _d219,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeLoopReqType'): _d285,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeLoopResType'): _d286,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeParameterDiscoveryReqType'): _d287,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ChargeParameterDiscoveryResType'): _d288,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DetailedCostType'): _d281,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DetailedTaxType'): _d282,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'DisplayParametersType'): _d280,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Dynamic_CLReqControlModeType'): _d289,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Dynamic_CLResControlModeType'): _d290,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'EVSEStatusType'): _d255,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ListOfRootCertificateIDsType'): _d233,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'MessageHeaderType'): _d226,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'MeterInfoType'): _d275,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'RationalNumberType'): _d220,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'ReceiptType'): _d276,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Scheduled_CLReqControlModeType'): _d291,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'Scheduled_CLResControlModeType'): _d292,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GMessageType'): _d293,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GRequestType'): _d294,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'V2GResponseType'): _d295,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'descriptionType'): _dw97,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'evseNotificationType'): _dw124,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'identifierType'): _dw100,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'meterIDType'): _dw125,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'meterSignatureType'): _dw126,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'nameType'): _dw101,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'numericIDType'): _dw96,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'percentValueType'): _dw106,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'processingType'): _dw104,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'responseCodeType'): _dw103,
+    ('urn:iso:std:iso:15118:-20:CommonTypes', 'sessionIDType'): _dw119,
+    ('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECCListType'): _d365,
+    ('urn:iso:std:iso:15118:-20:WPT', 'AlternativeSECCType'): _d346,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckMethodListType'): _d352,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckMethodType'): _dw129,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckReqType'): _d342,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_AlignmentCheckResType'): _d343,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopReqType'): _d344,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeLoopResType'): _d345,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryReqType'): _d340,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_ChargeParameterDiscoveryResType'): _d341,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_CoordinateXYZType'): _d367,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_DataContainerType'): _dw131,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_EVPCChargeDiagnosticsType'): _dw132,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_EVPCPowerControlParameterType'): _d347,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_EVResultType'): _dw130,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningMethodListType'): _d350,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningMethodType'): _dw135,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningReqType'): _d336,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningResType'): _d337,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupReqType'): _d334,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_FinePositioningSetupResType'): _d335,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_DataPackageListType'): _d349,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_DataPackageType'): _d354,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_ReceiverDataType'): _d362,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxDataListType'): _d356,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxDataType'): _d358,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxRSSIListType'): _d359,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_RxRSSIType'): _d360,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_SystemSetupDataType'): _d353,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_TransmitterDataType'): _d361,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_TxDataListType'): _d355,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_LF_TxDataType'): _d364,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingMethodListType'): _d351,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingMethodType'): _dw136,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingReqType'): _d338,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PairingResType'): _d339,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_PowerClassType'): _dw134,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_SPCChargeDiagnosticsType'): _dw133,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_SPCPowerControlParameterType'): _d348,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_TxRxPackageSpecDataType'): _d363,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_TxRxPulseOrderType'): _d366,
+    ('urn:iso:std:iso:15118:-20:WPT', 'WPT_TxRxSpecDataType'): _d357,
+    ('urn:iso:std:iso:15118:-20:WPT', 'bssidType'): _dw127,
+    ('urn:iso:std:iso:15118:-20:WPT', 'ipaddressType'): _dw128,
 }
 ELEMENT_SPECS: dict[Any, Any] = {
     ('urn:iso:std:iso:15118:-20:CommonTypes', 'AckMaxDelay'): 'int',
@@ -39027,6 +15337,105 @@ MODEL: dict[str, tuple[Any, ...]] = {
     'V2GRequestType': ((), ('seq', 1, 1, (('el', 'header', 1, 1, (('c', 'MessageHeaderType', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header')),)),)), None),
     'V2GResponseType': ((), ('seq', 1, 1, (('seq', 1, 1, (('el', 'header', 1, 1, (('c', 'MessageHeaderType', ('urn:iso:std:iso:15118:-20:CommonTypes', 'Header')),)),)), ('seq', 1, 1, (('el', 'response_code', 1, 1, (('s', ('enum', None, None, None, None, None, 'ResponseCodeType'), ('urn:iso:std:iso:15118:-20:CommonTypes', 'ResponseCode')),)),)))), None),
 }
+CLASSES: dict[str, type] = {
+    'EvseNotificationType': EvseNotificationType,
+    'ProcessingType': ProcessingType,
+    'ResponseCodeType': ResponseCodeType,
+    'WPT_AlignmentCheckMethodType': WPT_AlignmentCheckMethodType,
+    'WPT_EVPCChargeDiagnosticsType': WPT_EVPCChargeDiagnosticsType,
+    'WPT_EVResultType': WPT_EVResultType,
+    'WPT_FinePositioningMethodType': WPT_FinePositioningMethodType,
+    'WPT_PairingMethodType': WPT_PairingMethodType,
+    'WPT_PowerClassType': WPT_PowerClassType,
+    'WPT_SPCChargeDiagnosticsType': WPT_SPCChargeDiagnosticsType,
+    'AlternativeSECCListType': AlternativeSECCListType,
+    'AlternativeSECCType': AlternativeSECCType,
+    'CLReqControlModeType': CLReqControlModeType,
+    'CLResControlModeType': CLResControlModeType,
+    'CanonicalizationMethodType': CanonicalizationMethodType,
+    'ChargeLoopReqType': ChargeLoopReqType,
+    'ChargeLoopResType': ChargeLoopResType,
+    'ChargeParameterDiscoveryReqType': ChargeParameterDiscoveryReqType,
+    'ChargeParameterDiscoveryResType': ChargeParameterDiscoveryResType,
+    'DSAKeyValueType': DSAKeyValueType,
+    'DetailedCostType': DetailedCostType,
+    'DetailedTaxType': DetailedTaxType,
+    'DigestMethodType': DigestMethodType,
+    'DisplayParametersType': DisplayParametersType,
+    'Dynamic_CLReqControlModeType': Dynamic_CLReqControlModeType,
+    'Dynamic_CLResControlModeType': Dynamic_CLResControlModeType,
+    'EVSEStatusType': EVSEStatusType,
+    'KeyInfoType': KeyInfoType,
+    'KeyValueType': KeyValueType,
+    'ListOfRootCertificateIDsType': ListOfRootCertificateIDsType,
+    'ManifestType': ManifestType,
+    'MessageHeaderType': MessageHeaderType,
+    'MeterInfoType': MeterInfoType,
+    'ObjectType': ObjectType,
+    'PGPDataType': PGPDataType,
+    'RSAKeyValueType': RSAKeyValueType,
+    'RationalNumberType': RationalNumberType,
+    'ReceiptType': ReceiptType,
+    'ReferenceType': ReferenceType,
+    'RetrievalMethodType': RetrievalMethodType,
+    'SPKIDataType': SPKIDataType,
+    'Scheduled_CLReqControlModeType': Scheduled_CLReqControlModeType,
+    'Scheduled_CLResControlModeType': Scheduled_CLResControlModeType,
+    'SignatureMethodType': SignatureMethodType,
+    'SignaturePropertiesType': SignaturePropertiesType,
+    'SignaturePropertyType': SignaturePropertyType,
+    'SignatureType': SignatureType,
+    'SignatureValueType': SignatureValueType,
+    'SignedInfoType': SignedInfoType,
+    'TransformType': TransformType,
+    'TransformsType': TransformsType,
+    'V2GMessageType': V2GMessageType,
+    'V2GRequestType': V2GRequestType,
+    'V2GResponseType': V2GResponseType,
+    'WPT_AlignmentCheckMethodListType': WPT_AlignmentCheckMethodListType,
+    'WPT_AlignmentCheckReqType': WPT_AlignmentCheckReqType,
+    'WPT_AlignmentCheckResType': WPT_AlignmentCheckResType,
+    'WPT_ChargeLoopReqType': WPT_ChargeLoopReqType,
+    'WPT_ChargeLoopResType': WPT_ChargeLoopResType,
+    'WPT_ChargeParameterDiscoveryReqType': WPT_ChargeParameterDiscoveryReqType,
+    'WPT_ChargeParameterDiscoveryResType': WPT_ChargeParameterDiscoveryResType,
+    'WPT_CoordinateXYZType': WPT_CoordinateXYZType,
+    'WPT_EVPCPowerControlParameterType': WPT_EVPCPowerControlParameterType,
+    'WPT_FinePositioningMethodListType': WPT_FinePositioningMethodListType,
+    'WPT_FinePositioningReqType': WPT_FinePositioningReqType,
+    'WPT_FinePositioningResType': WPT_FinePositioningResType,
+    'WPT_FinePositioningSetupReqType': WPT_FinePositioningSetupReqType,
+    'WPT_FinePositioningSetupResType': WPT_FinePositioningSetupResType,
+    'WPT_LF_DataPackageListType': WPT_LF_DataPackageListType,
+    'WPT_LF_DataPackageType': WPT_LF_DataPackageType,
+    'WPT_LF_ReceiverDataType': WPT_LF_ReceiverDataType,
+    'WPT_LF_RxDataListType': WPT_LF_RxDataListType,
+    'WPT_LF_RxDataType': WPT_LF_RxDataType,
+    'WPT_LF_RxRSSIListType': WPT_LF_RxRSSIListType,
+    'WPT_LF_RxRSSIType': WPT_LF_RxRSSIType,
+    'WPT_LF_SystemSetupDataType': WPT_LF_SystemSetupDataType,
+    'WPT_LF_TransmitterDataType': WPT_LF_TransmitterDataType,
+    'WPT_LF_TxDataListType': WPT_LF_TxDataListType,
+    'WPT_LF_TxDataType': WPT_LF_TxDataType,
+    'WPT_PairingMethodListType': WPT_PairingMethodListType,
+    'WPT_PairingReqType': WPT_PairingReqType,
+    'WPT_PairingResType': WPT_PairingResType,
+    'WPT_SPCPowerControlParameterType': WPT_SPCPowerControlParameterType,
+    'WPT_TxRxPackageSpecDataType': WPT_TxRxPackageSpecDataType,
+    'WPT_TxRxPulseOrderType': WPT_TxRxPulseOrderType,
+    'WPT_TxRxSpecDataType': WPT_TxRxSpecDataType,
+    'X509DataType': X509DataType,
+    'X509IssuerSerialType': X509IssuerSerialType,
+}
+ELEMENT_OF_TYPE: dict[type, tuple[str, str]] = {
+    CLASSES[c]: q for c, q in ELEMENT_OF_CLASS.items()}
+META_OF_TYPE: dict[type, tuple[Any, ...]] = {
+    CLASSES[c]: m for c, m in META.items()}
+MESSAGE_TYPES: tuple[type, ...] = (WPT_AlignmentCheckReqType, WPT_AlignmentCheckResType, WPT_ChargeLoopReqType, WPT_ChargeLoopResType, WPT_ChargeParameterDiscoveryReqType, WPT_ChargeParameterDiscoveryResType, WPT_FinePositioningReqType, WPT_FinePositioningResType, WPT_FinePositioningSetupReqType, WPT_FinePositioningSetupResType, WPT_PairingReqType, WPT_PairingResType, )
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    Message: TypeAlias = WPT_AlignmentCheckReqType | WPT_AlignmentCheckResType | WPT_ChargeLoopReqType | WPT_ChargeLoopResType | WPT_ChargeParameterDiscoveryReqType | WPT_ChargeParameterDiscoveryResType | WPT_FinePositioningReqType | WPT_FinePositioningResType | WPT_FinePositioningSetupReqType | WPT_FinePositioningSetupResType | WPT_PairingReqType | WPT_PairingResType
 
 __all__ = [
     'EvseNotificationType',
@@ -39117,4 +15526,24 @@ __all__ = [
     'WPT_TxRxSpecDataType',
     'X509DataType',
     'X509IssuerSerialType',
+    'GRAMMAR',
+    'DOC_WIDTH',
+    'DOC',
+    'FRAG_WIDTH',
+    'FRAG',
+    'FRAG_ATTRS',
+    'GLOBALS',
+    'DOC_INDEX',
+    'FRAG_INDEX',
+    'TYPES',
+    'ELEMENT_SPECS',
+    'ELEMENT_OF_CLASS',
+    'ELEMENT_OF_TYPE',
+    'CLASSES',
+    'MESSAGE_TYPES',
+    'URIS',
+    'LOCAL_NAMES',
+    'META',
+    'META_OF_TYPE',
+    'MODEL',
 ]

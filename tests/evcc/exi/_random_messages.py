@@ -12,6 +12,14 @@ _CHARS = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
           " -_.:/#&<>\"'\u00e9\u00fc\u00df\u4e2d\u20ac\U0001f600")
 
 
+class WideRandom(random.Random):
+    """A generator that gives every unbounded integer (xs:integer) the value ``wide``."""
+
+    def __init__(self, seed: int, wide: int) -> None:
+        super().__init__(seed)
+        self.wide = wide
+
+
 class Unsupported(Exception):  # noqa: N818 - control flow inside the builder
     """The class needs content the builder does not produce (wildcards)."""
 
@@ -21,6 +29,8 @@ def random_simple(g: ModuleType, facets: tuple[Any, ...], rng: random.Random) ->
     if kind == "enum":
         return rng.choice(list(getattr(g, enum_name)))
     if kind in ("nbit", "uint", "int"):
+        if isinstance(rng, WideRandom) and (lo is None or hi is None):
+            return abs(rng.wide) if kind == "uint" else rng.wide
         lo = lo if lo is not None else (0 if kind == "uint" else -(2**40))
         hi = hi if hi is not None else 2**40
         return rng.choice([lo, hi, rng.randint(lo, min(hi, lo + 300)), rng.randint(lo, hi)])

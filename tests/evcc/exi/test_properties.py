@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -10,7 +11,13 @@ from hypothesis import strategies as st
 
 from evcc import exi
 from evcc.errors import ExiEncodeError
-from tests.evcc.exi._random_messages import Unsupported, build, message_roots
+from evcc.exi._bits import MAX_UINT_BITS
+from tests.evcc.exi._random_messages import (
+    Unsupported,
+    WideRandom,
+    build,
+    message_roots,
+)
 
 SETTINGS = settings(max_examples=12, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -110,3 +117,53 @@ def test_builder_produces_values_inside_facets() -> None:
     rng = random.Random(5)
     msg = build(g, "DC_ChargeLoopReqType", rng)
     assert exi.decode(exi.encode(msg, "iso20-dc"), "iso20-dc") == msg
+
+
+def _unbounded_owners(g: ModuleType) -> list[str]:
+    """Classes of a grammar with an unbounded integer among their own values."""
+    model: dict[str, tuple[object, ...]] = g.MODEL
+    return sorted(c for c, m in model.items()
+                  if "('int', None, None" in repr(m) or "('uint', 0, None" in repr(m))
+
+
+WIDE = st.one_of(
+    st.sampled_from([2**63 - 1, 2**63, 2**64 - 1, 2**64, 2**64 + 1, 2**159 + 7, -(2**63),
+                     -(2**63) - 1, -(2**64) - 1]),
+    st.integers(min_value=2**64, max_value=2**MAX_UINT_BITS - 1),
+    st.integers(min_value=-(2**MAX_UINT_BITS), max_value=-(2**64)),
+)
+
+
+@pytest.mark.parametrize("grammar", exi.GRAMMAR_NAMES)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wide=WIDE, seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_unbounded_integers_round_trip(grammar: str, wide: int, seed: int) -> None:
+    g = exi.grammar_module(grammar)
+    owners = _unbounded_owners(g)
+    if grammar == "app":
+        assert owners == []  # SAP has no unbounded integer type
+        return
+    assert owners
+    for cname in owners:
+        qn = next(q for q, spec in g.ELEMENT_SPECS.items() if spec == f"class:{cname}")
+        for k in range(50):  # optional content: draw until the wide value is in
+            obj = build(g, cname, WideRandom(seed + k, wide))
+            if str(wide) in repr(obj):
+                break
+        else:
+            pytest.fail(f"{cname}: no instance with an unbounded integer")
+        msg = exi.Named(qn, obj)
+        data = exi.encode(msg, grammar, fragment=True)
+        back = exi.decode(data, grammar, fragment=True)
+        assert str(wide) in repr(back)
+        assert exi.encode(back, grammar, fragment=True) == data
+        assert exi.from_xml(exi.to_xml(msg), grammar, fragment=True) == back
+
+
+def test_integers_beyond_the_limit_do_not_encode() -> None:
+    g = exi.grammar_module("xmldsig")
+    too_wide = g.SignatureMethodType(algorithm="urn:x", content=[(
+        "{http://www.w3.org/2000/09/xmldsig#}HMACOutputLength", 1 << MAX_UINT_BITS)])
+    with pytest.raises(ExiEncodeError, match="bits"):
+        exi.encode(exi.Named(("http://www.w3.org/2000/09/xmldsig#", "SignatureMethod"),
+                             too_wide), "xmldsig", fragment=True)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from evcc import exi
 from evcc.errors import ExiDecodeError
-from evcc.exi._runtime import Reader, Writer
+from evcc.exi._bits import MAX_UINT_GROUPS, Reader, Writer
 
 G = exi.grammar_module("app")
 # values around every 7-bit group boundary up to 10 groups
@@ -60,3 +60,23 @@ def test_uint_cut_short_is_a_decode_error() -> None:
     data = w.getvalue()[:-2]
     with pytest.raises(ExiDecodeError):
         Reader(data, G).uint()
+
+
+@settings(max_examples=300, deadline=None)
+@given(bits=st.integers(0, 7 * MAX_UINT_GROUPS), lead_bits=st.integers(0, 15),
+       tail=st.integers(0, 31), negative=st.booleans())
+def test_integers_of_any_size_up_to_the_limit(bits: int, lead_bits: int, tail: int,
+                                              negative: bool) -> None:
+    value = (1 << bits) - 1
+    value = -value - 1 if negative else value
+    data = _stream(0, lead_bits, lambda w: w.integer(value), tail)
+    assert Reader(data, G, lead_bits).integer() == value
+
+
+def test_uint_beyond_the_group_limit_is_a_decode_error() -> None:
+    data = b"\xff" * MAX_UINT_GROUPS + b"\x00" * 4
+    with pytest.raises(ExiDecodeError, match="groups"):
+        Reader(data, G).uint()
+    # one group less is read in full
+    assert Reader(b"\xff" * (MAX_UINT_GROUPS - 1) + b"\x7f", G).uint() == (
+        (1 << (7 * MAX_UINT_GROUPS)) - 1)
