@@ -82,13 +82,63 @@ def per_message(label: str, loops: int) -> dict[str, Any]:
             "stop_reason": core.ended.reason.value if core.ended else None}
 
 
+CPUACCT = Path("/sys/fs/cgroup/cpuacct")
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and all its descendants, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+def _rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total
+
+
 def _peak_and_cpu(argv: list[str], cwd: Path | None = None,
                   env: dict[str, str] | None = None, timeout: float = 300.0) -> dict[str, Any]:
-    """Run one process; its CPU seconds and peak RSS (MiB) from wait4, and its stdout."""
+    """Run one process with everything it starts (the peer's JVM too): CPU seconds of the
+    whole tree (a cpuacct cgroup where one can be made, else wait4 of the process), peak RSS
+    of the tree (sum of VmRSS, sampled every 20 ms), and its output."""
+    group = CPUACCT / f"evcc-bench-{os.getpid()}-{time.monotonic_ns()}"
+    try:
+        group.mkdir()
+    except OSError:
+        group = Path()
+
+    def enter_group() -> None:
+        if group != Path():
+            (group / "tasks").write_text(str(os.getpid()))
+
+    peak = 0
     with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                preexec_fn=enter_group)  # noqa: PLW1509 - before exec, by design
         deadline = time.monotonic() + timeout
         while True:
+            peak = max(peak, _rss_kib(_tree(proc.pid)))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
@@ -96,12 +146,21 @@ def _peak_and_cpu(argv: list[str], cwd: Path | None = None,
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
                 break
-            time.sleep(0.05)
+            time.sleep(0.02)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode(errors="replace")
-    return {"cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
-            "rss_mib": round(usage.ru_maxrss / 1024, 1), "exit": proc.returncode, "out": text}
+    cpu = usage.ru_utime + usage.ru_stime
+    if group != Path():
+        cpu = int((group / "cpuacct.usage").read_text()) / 1e9
+        for _ in range(50):  # children killed at the end take a moment to leave the group
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return {"cpu_s": round(cpu, 3), "rss_mib": round(max(peak, usage.ru_maxrss) / 1024, 1),
+            "exit": proc.returncode, "out": text}
 
 
 def whole_session(loops: int) -> dict[str, Any]:
