@@ -21,7 +21,10 @@ class StreamLink:
 
     async def recv(self, timeout: float | None) -> bytes | None:
         """What arrived (cut anywhere), ``b""`` at end of stream, None after ``timeout``."""
+        # asyncio.timeout, unlike wait_for, runs the read in this task (no task per wait:
+        # the charge loop waits several times per message).
         try:
-            return await asyncio.wait_for(self._reader.read(self._chunk), timeout)
+            async with asyncio.timeout(timeout):
+                return await self._reader.read(self._chunk)
         except TimeoutError:
             return None
