@@ -43,3 +43,23 @@ def test_closed_pipe_stops_quietly() -> None:
     assert proc.returncode == 141, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
     assert "BrokenPipe" not in proc.stderr, proc.stderr
+
+
+def test_a_command_registers_only_its_own_module() -> None:
+    # A command imports only its subcommand module; `evcc --help` still lists every command.
+    code = (
+        "import sys\n"
+        "from evcc.cli import main\n"
+        "try:\n"
+        "    main(['session', 'run', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith('evcc.cli.'))\n"
+        "print(','.join(loaded))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert proc.stdout.strip().splitlines()[-1] == "evcc.cli.session"
+    listing = subprocess.run([sys.executable, "-m", "evcc", "--help"], cwd=ROOT,
+                             capture_output=True, text=True, check=True).stdout
+    assert all(name in listing for name in COMMANDS)
