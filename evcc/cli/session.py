@@ -113,12 +113,12 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _vehicle(path: str | None) -> SimulatedBattery:
-    import tomllib
-
     from evcc.session.vehicle import SimulatedBattery
 
     if path is None:
         return SimulatedBattery()
+    import tomllib
+
     from evcc.cli.files import read_file
 
     try:

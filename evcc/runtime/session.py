@@ -139,10 +139,15 @@ async def run_session(options: SessionOptions, *, clock: Clock = SYSTEM_CLOCK,
         return _done(result, "tls_no_trusted_root", "TLS needs a V2G root in the keystore",
                      clock, start)
     loopback = ipaddress.ip_address(options.sdp_address).is_loopback
-    found = await discover(options.iface, SdpConfig(tls=policy, allow_loopback=loopback,
-                                                   max_requests=options.sdp_requests),
-                           clock=clock,
-                           port=options.sdp_port, address=options.sdp_address)
+    sdp = SdpConfig(tls=policy, allow_loopback=loopback, max_requests=options.sdp_requests)
+    try:
+        found = await asyncio.wait_for(
+            discover(options.iface, sdp, clock=clock, port=options.sdp_port,
+                     address=options.sdp_address),
+            options.timeout)
+    except TimeoutError:
+        return _done(result, "timeout_overall", "the overall timeout passed during SDP",
+                     clock, start)
     if not isinstance(found, Discovered):
         return _done(result, found.reason.value, found.detail, clock, start)
     secc = found.response
@@ -177,8 +182,8 @@ async def run_session(options: SessionOptions, *, clock: Clock = SYSTEM_CLOCK,
                 return _done(result, refusal.reason, refusal.detail, clock, start)
         core = SessionCore(SessionConfig(protocols=protocols, timeout_scale=options.timeout_scale),
                            factories)
-        await _drive(core, StreamLink(reader, writer), options, clock=clock, result=result,
-                     on_event=on_event)
+        await _drive(core, StreamLink(reader, writer), options, clock=clock, start=start,
+                     result=result, on_event=on_event)
     finally:
         writer.close()
         with contextlib.suppress(OSError, ssl.SSLError, TimeoutError):
@@ -188,7 +193,7 @@ async def run_session(options: SessionOptions, *, clock: Clock = SYSTEM_CLOCK,
 
 
 async def _drive(core: SessionCore, link: StreamLink, options: SessionOptions, *,
-                 clock: Clock, result: SessionResult,
+                 clock: Clock, start: float, result: SessionResult,
                  on_event: Callable[[SessionEvent], None] | None) -> None:
     def handle(event: SessionEvent) -> Ended | None:
         if on_event is not None:
@@ -199,7 +204,7 @@ async def _drive(core: SessionCore, link: StreamLink, options: SessionOptions, *
         return event if isinstance(event, Ended) else None
 
     core.start(clock.monotonic())
-    deadline = None if options.timeout is None else clock.monotonic() + options.timeout
+    deadline = None if options.timeout is None else start + options.timeout
     sansio: SansIoCore[SessionEvent] = core
     try:
         ended = await drive(sansio, link, handle, clock=clock, deadline=deadline)

@@ -168,3 +168,14 @@ def test_pause_then_resume_with_the_same_session_id() -> None:
     first, second = run(go())
     assert first.ok and first.stop_reason == "paused" and not first.resumed, first
     assert second.resumed and second.session_id == first.session_id, second
+
+
+def test_overall_timeout_also_bounds_discovery() -> None:
+    async def go() -> SessionResult:
+        options = SessionOptions(iface="lo", vehicle=SimulatedBattery(), tls="off",
+                                 timeout=0.6, sdp_port=free_udp_port(), sdp_address="::1")
+        return await run_session(options)  # nobody answers SDP
+
+    result = run(go())
+    assert result.stop_reason == "timeout_overall" and not result.ok
+    assert result.duration_ms < 2000
