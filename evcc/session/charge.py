@@ -9,6 +9,7 @@ from enum import Enum
 from evcc.session.config import ChargeConfig
 from evcc.session.protocol import Context, StopRequest
 from evcc.session.reasons import StopReason
+from evcc.session.steps import Finish
 from evcc.session.vehicle import Vehicle, VehicleStatus
 
 __all__ = ["ChargeContext", "Verdict", "evse_verdict", "loop_stop", "pre_charge_done"]
@@ -56,10 +57,7 @@ class ChargeContext(Context):
     config: ChargeConfig = field(default_factory=ChargeConfig)
     service_id: int = 1
     schedule_id: int = 1
-    pmax: float | None = None  # W, the chosen SAScheduleTuple's first PMax
-    evse_max_voltage: float | None = None
     evse_max_current: float | None = None
-    evse_max_power: float | None = None
     present_voltage: float = 0.0
     present_current: float = 0.0
     pre_charge_rounds: int = 0
@@ -67,8 +65,7 @@ class ChargeContext(Context):
     loop_started: float | None = None
     welding_rounds: int = 0
     renegotiating: bool = False
-    finish_reason: StopReason = StopReason.FINISHED
-    finish_detail: str = "SessionStopRes received"
+    ending: tuple[StopReason, str] | None = None  # why charging ends; the first cause wins
 
     def status(self, now: float) -> VehicleStatus:
         if self.vehicle is None:
@@ -77,8 +74,17 @@ class ChargeContext(Context):
 
     def end_charging(self, reason: StopReason, detail: str) -> None:
         """Remember why charging ends; the first cause wins."""
-        if self.finish_detail == "SessionStopRes received":
-            self.finish_reason, self.finish_detail = reason, detail
+        if self.ending is None:
+            self.ending = (reason, detail)
+
+    @property
+    def emergency(self) -> bool:
+        return self.ending is not None and self.ending[0] is StopReason.EVSE_EMERGENCY_SHUTDOWN
+
+    def finish(self) -> Finish:
+        """The end of the session once SessionStopRes arrived."""
+        reason, detail = self.ending or (StopReason.FINISHED, "SessionStopRes received")
+        return Finish(reason, detail)
 
 
 def loop_stop(ctx: ChargeContext, status: VehicleStatus, now: float) -> str | None:

@@ -43,10 +43,7 @@ def handle(ctx: DinContext, res: din.ChargeParameterDiscoveryResType, now: float
     if verdict(param.dc_evse_status) is Verdict.EMERGENCY:
         ctx.end_charging(StopReason.EVSE_EMERGENCY_SHUTDOWN, "the charger is not usable")
         return Next(names.SESSION_STOP)
-    ctx.evse_max_voltage = read(param.evse_maximum_voltage_limit)
     ctx.evse_max_current = read(param.evse_maximum_current_limit)
-    limit = param.evse_maximum_power_limit
-    ctx.evse_max_power = None if limit is None else read(limit)
     schedules = res.sa_schedules
     if isinstance(schedules, din.SAScheduleListType) and schedules.sa_schedule_tuple:
         ctx.schedule_id = schedules.sa_schedule_tuple[0].sa_schedule_tuple_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from evcc.messages import din
 from evcc.session.din import names
 from evcc.session.din.values import DinContext
-from evcc.session.steps import Finish, Step
+from evcc.session.steps import Step
 
 NAME = names.SESSION_STOP
 REQUEST = "SessionStopReq"
@@ -17,4 +17,4 @@ def build(ctx: DinContext, now: float) -> din.SessionStopType:
 
 
 def handle(ctx: DinContext, res: din.SessionStopResType, now: float) -> Step:
-    return Finish(ctx.finish_reason, ctx.finish_detail)
+    return ctx.finish()

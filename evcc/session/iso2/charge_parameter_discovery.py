@@ -59,9 +59,7 @@ def handle(ctx: Iso2Context, res: iso2.ChargeParameterDiscoveryResType, now: flo
         if not isinstance(param, iso2.DC_EVSEChargeParameterType):
             return Fail(StopReason.INVALID_RESPONSE, "no DC_EVSEChargeParameter for a DC session")
         status = param.dc_evse_status
-        ctx.evse_max_voltage = read(param.evse_maximum_voltage_limit)
         ctx.evse_max_current = read(param.evse_maximum_current_limit)
-        ctx.evse_max_power = read(param.evse_maximum_power_limit)
     if status_verdict(status) in (Verdict.EMERGENCY, Verdict.STOP):
         ctx.end_charging(StopReason.EVSE_EMERGENCY_SHUTDOWN, "the charger is not usable")
         return Next(names.SESSION_STOP)
@@ -70,7 +68,6 @@ def handle(ctx: Iso2Context, res: iso2.ChargeParameterDiscoveryResType, now: flo
     if chosen is None:
         return Fail(StopReason.NO_USABLE_SCHEDULE, "no SAScheduleTuple with a usable PMaxSchedule")
     ctx.schedule_id, ctx.schedule = chosen
-    ctx.pmax = chosen[1][0][1]
     if ctx.renegotiating or ctx.config.energy == "ac":
         return Next(names.POWER_DELIVERY_START)
     return Next(names.CABLE_CHECK)

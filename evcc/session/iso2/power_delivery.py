@@ -43,8 +43,7 @@ class _PowerDelivery:
 
     def handle(self, ctx: Iso2Context, res: iso2.PowerDeliveryResType, now: float) -> Step:
         if self._progress is P.Stop:
-            dc = ctx.config.energy == "dc" and ctx.finish_reason is not \
-                StopReason.EVSE_EMERGENCY_SHUTDOWN
+            dc = ctx.config.energy == "dc" and not ctx.emergency
             return Next(names.WELDING_DETECTION if dc else names.SESSION_STOP)
         if self._progress is P.Renegotiate:
             ctx.renegotiating = True

@@ -29,7 +29,6 @@ def handle(ctx: Iso2Context, res: iso2.ServiceDiscoveryResType, now: float) -> S
     if iso2.PaymentOptionType.ExternalPayment not in options:
         return Fail(StopReason.NO_USABLE_SERVICE, "the charger offers no external payment (EIM)")
     offered = list(res.charge_service.supported_energy_transfer_mode.energy_transfer_mode or [])
-    ctx.offered_modes = offered
     key = "dc" if ctx.config.energy == "dc" else (
         "ac3" if ctx.status(now).ac_phases == 3 else "ac1")
     mode = next((m for m in _PREFERENCE[key] if m in offered), None)

@@ -6,7 +6,7 @@ from evcc.messages import iso2
 from evcc.session.iso2 import names
 from evcc.session.iso2.values import Iso2Context
 from evcc.session.protocol import StopRequest
-from evcc.session.steps import Finish, Step
+from evcc.session.steps import Step
 
 NAME = names.SESSION_STOP
 REQUEST = "SessionStopReq"
@@ -20,4 +20,4 @@ def build(ctx: Iso2Context, now: float) -> iso2.SessionStopReqType:
 
 
 def handle(ctx: Iso2Context, res: iso2.SessionStopResType, now: float) -> Step:
-    return Finish(ctx.finish_reason, ctx.finish_detail)
+    return ctx.finish()

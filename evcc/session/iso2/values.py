@@ -19,7 +19,6 @@ class Iso2Context(ChargeContext):
     """An ISO-2 session's state."""
 
     transfer_mode: iso2.EnergyTransferModeType = iso2.EnergyTransferModeType.DC_extended
-    offered_modes: list[iso2.EnergyTransferModeType] = field(default_factory=list)
     schedule: list[tuple[int, float]] = field(default_factory=list)  # (start s, PMax W)
     evse_nominal_voltage: float = 230.0
     detail_services: list[int] = field(default_factory=list)
