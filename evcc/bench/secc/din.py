@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evcc.bench.secc import steps
 from evcc.bench.secc.events import CloseReason
 from evcc.bench.secc.evse import physical, reading
 from evcc.bench.secc.flow import Flow, Next, Refuse, SessionState
@@ -55,10 +56,6 @@ def _processing(st: SessionState, name: str, wanted: int) -> din.EVSEProcessingT
 
 
 # ---------------------------------------------------------------- process (request -> state)
-def _session_setup(st: SessionState, req: din.SessionSetupReqType) -> Next | Refuse:
-    return Next(frozenset({"ServiceDiscoveryReq"}))
-
-
 def _service_discovery(st: SessionState, req: din.ServiceDiscoveryReqType) -> Next | Refuse:
     return Next(frozenset({"ServicePaymentSelectionReq"}))
 
@@ -89,18 +86,6 @@ def _charge_parameter(st: SessionState, req: din.ChargeParameterDiscoveryReqType
     return Next(frozenset({"CableCheckReq"}))
 
 
-def _cable_check(st: SessionState, req: din.CableCheckReqType) -> Next | Refuse:
-    if st.ongoing("CableCheckReq", st.config.cable_check_ongoing):
-        return Next(frozenset({"CableCheckReq"}))
-    st.cable_checked = True
-    return Next(frozenset({"PreChargeReq"}))
-
-
-def _pre_charge(st: SessionState, req: din.PreChargeReqType) -> Next | Refuse:
-    st.output.pre_charge(reading(req.ev_target_voltage))
-    return Next(frozenset({"PreChargeReq", "PowerDeliveryReq"}))
-
-
 def _power_delivery(st: SessionState, req: din.PowerDeliveryReqType) -> Next | Refuse:
     profile = req.charging_profile
     if profile is not None and profile.sa_schedule_tuple_id != st.schedule_id:
@@ -118,11 +103,6 @@ def _current_demand(st: SessionState, req: din.CurrentDemandReqType) -> Next | R
     st.loop_messages += 1
     st.output.demand(reading(req.ev_target_voltage), reading(req.ev_target_current))
     return Next(frozenset({"CurrentDemandReq", "PowerDeliveryReq"}))
-
-
-def _welding_detection(st: SessionState, req: din.WeldingDetectionReqType) -> Next | Refuse:
-    st.output.discharge()
-    return Next(frozenset({"WeldingDetectionReq", "SessionStopReq"}))
 
 
 def _session_stop(st: SessionState, req: din.SessionStopType) -> Next | Refuse:
@@ -224,7 +204,7 @@ def _r_session_stop(st: SessionState, code: str) -> object:
 
 
 _TABLE: dict[str, tuple[type[object], Any, Any]] = {
-    "SessionSetupReq": (din.SessionSetupReqType, _session_setup, _r_session_setup),
+    "SessionSetupReq": (din.SessionSetupReqType, steps.session_setup, _r_session_setup),
     "ServiceDiscoveryReq": (din.ServiceDiscoveryReqType, _service_discovery,
                             _r_service_discovery),
     "ServicePaymentSelectionReq": (din.ServicePaymentSelectionReqType, _payment_selection,
@@ -233,11 +213,11 @@ _TABLE: dict[str, tuple[type[object], Any, Any]] = {
                                   _r_contract_authentication),
     "ChargeParameterDiscoveryReq": (din.ChargeParameterDiscoveryReqType, _charge_parameter,
                                     _r_charge_parameter),
-    "CableCheckReq": (din.CableCheckReqType, _cable_check, _r_cable_check),
-    "PreChargeReq": (din.PreChargeReqType, _pre_charge, _r_pre_charge),
+    "CableCheckReq": (din.CableCheckReqType, steps.cable_check, _r_cable_check),
+    "PreChargeReq": (din.PreChargeReqType, steps.pre_charge, _r_pre_charge),
     "PowerDeliveryReq": (din.PowerDeliveryReqType, _power_delivery, _r_power_delivery),
     "CurrentDemandReq": (din.CurrentDemandReqType, _current_demand, _r_current_demand),
-    "WeldingDetectionReq": (din.WeldingDetectionReqType, _welding_detection,
+    "WeldingDetectionReq": (din.WeldingDetectionReqType, steps.welding_detection,
                             _r_welding_detection),
     "SessionStopReq": (din.SessionStopType, _session_stop, _r_session_stop),
 }

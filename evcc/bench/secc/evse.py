@@ -7,33 +7,32 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from evcc.bench.secc.config import EvseLimits
+from evcc.session.physical import from_physical, to_physical
 
-__all__ = ["EvseOutput", "physical", "reading"]
+__all__ = ["EvseOutput", "PhysicalValue", "physical", "reading"]
 
-_SHORT_MAX = 32767
+class PhysicalValue(Protocol):
+    """What ``reading`` needs of a PhysicalValueType (DIN or ISO-2)."""
 
-
-class _PhysicalValue(Protocol):
     multiplier: int
     value: int
 
 
 def physical(cls: Any, unit: Any, amount: float) -> Any:
-    """A PhysicalValueType of ``cls`` for ``amount``: the smallest multiplier that fits a short."""
+    """A PhysicalValueType of ``cls`` for ``amount``: whole units when they fit a short,
+    tenths at most, saturated at the largest value."""
     amount = max(-1e9, min(1e9, amount))
-    for multiplier in range(0 if amount == round(amount) else -1, 4):
-        value = round(amount / 10**multiplier)
-        if abs(value) <= _SHORT_MAX:
-            return cls(multiplier=multiplier, unit=unit, value=value)
-    return cls(multiplier=3, unit=unit, value=_SHORT_MAX if amount > 0 else -_SHORT_MAX)
+    finest = 0 if amount == round(amount) else -1
+    multiplier, value = to_physical(amount, finest=finest, saturate=True)
+    return cls(multiplier=multiplier, unit=unit, value=value)
 
 
-def reading(pv: _PhysicalValue | None, default: float = 0.0) -> float:
+def reading(pv: PhysicalValue | None, default: float = 0.0) -> float:
     """The SI amount of a PhysicalValue the EV sent (``default`` when absent or nonsense)."""
     if pv is None:
         return default
     try:
-        amount = float(pv.value) * 10.0 ** int(pv.multiplier)
+        amount = from_physical(int(pv.multiplier), int(pv.value))
     except (TypeError, ValueError, OverflowError, AttributeError):
         return default
     return amount if math.isfinite(amount) else default

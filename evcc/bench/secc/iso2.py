@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from evcc.bench.secc import steps
 from evcc.bench.secc.events import CloseReason
 from evcc.bench.secc.evse import physical, reading
 from evcc.bench.secc.flow import Flow, Next, Refuse, SessionState
@@ -95,10 +96,6 @@ def _meter(st: SessionState) -> iso2.MeterInfoType:
 
 
 # ---------------------------------------------------------------- process (request -> state)
-def _session_setup(st: SessionState, req: iso2.SessionSetupReqType) -> Next | Refuse:
-    return Next(frozenset({"ServiceDiscoveryReq"}))
-
-
 def _service_discovery(st: SessionState, req: iso2.ServiceDiscoveryReqType) -> Next | Refuse:
     return Next(frozenset({"ServiceDetailReq", "PaymentServiceSelectionReq"}))
 
@@ -146,18 +143,6 @@ def _charge_parameter(st: SessionState, req: iso2.ChargeParameterDiscoveryReqTyp
     return Next(frozenset({"CableCheckReq"}))
 
 
-def _cable_check(st: SessionState, req: iso2.CableCheckReqType) -> Next | Refuse:
-    if st.ongoing("CableCheckReq", st.config.cable_check_ongoing):
-        return Next(frozenset({"CableCheckReq"}))
-    st.cable_checked = True
-    return Next(frozenset({"PreChargeReq"}))
-
-
-def _pre_charge(st: SessionState, req: iso2.PreChargeReqType) -> Next | Refuse:
-    st.output.pre_charge(reading(req.ev_target_voltage))
-    return Next(frozenset({"PreChargeReq", "PowerDeliveryReq"}))
-
-
 def _power_delivery(st: SessionState, req: iso2.PowerDeliveryReqType) -> Next | Refuse:
     loop = "ChargingStatusReq" if _ac(st) else "CurrentDemandReq"
     if req.charge_progress is iso2.ChargeProgressType.Renegotiate:
@@ -192,11 +177,6 @@ def _current_demand(st: SessionState, req: iso2.CurrentDemandReqType) -> Next | 
     st.output.demand(reading(req.ev_target_voltage), reading(req.ev_target_current))
     st.energy_wh += st.output.voltage * st.output.current * _SECONDS_PER_LOOP_MESSAGE / 3600
     return Next(frozenset({"CurrentDemandReq", "PowerDeliveryReq"}))
-
-
-def _welding_detection(st: SessionState, req: iso2.WeldingDetectionReqType) -> Next | Refuse:
-    st.output.discharge()
-    return Next(frozenset({"WeldingDetectionReq", "SessionStopReq"}))
 
 
 def _session_stop(st: SessionState, req: iso2.SessionStopReqType) -> Next | Refuse:
@@ -344,7 +324,7 @@ def _r_session_stop(st: SessionState, code: str) -> object:
 
 
 _TABLE: dict[str, tuple[type[object], Any, Any]] = {
-    "SessionSetupReq": (iso2.SessionSetupReqType, _session_setup, _r_session_setup),
+    "SessionSetupReq": (iso2.SessionSetupReqType, steps.session_setup, _r_session_setup),
     "ServiceDiscoveryReq": (iso2.ServiceDiscoveryReqType, _service_discovery,
                             _r_service_discovery),
     "ServiceDetailReq": (iso2.ServiceDetailReqType, _service_detail, _r_service_detail),
@@ -353,12 +333,12 @@ _TABLE: dict[str, tuple[type[object], Any, Any]] = {
     "AuthorizationReq": (iso2.AuthorizationReqType, _authorization, _r_authorization),
     "ChargeParameterDiscoveryReq": (iso2.ChargeParameterDiscoveryReqType, _charge_parameter,
                                     _r_charge_parameter),
-    "CableCheckReq": (iso2.CableCheckReqType, _cable_check, _r_cable_check),
-    "PreChargeReq": (iso2.PreChargeReqType, _pre_charge, _r_pre_charge),
+    "CableCheckReq": (iso2.CableCheckReqType, steps.cable_check, _r_cable_check),
+    "PreChargeReq": (iso2.PreChargeReqType, steps.pre_charge, _r_pre_charge),
     "PowerDeliveryReq": (iso2.PowerDeliveryReqType, _power_delivery, _r_power_delivery),
     "ChargingStatusReq": (iso2.ChargingStatusReqType, _charging_status, _r_charging_status),
     "CurrentDemandReq": (iso2.CurrentDemandReqType, _current_demand, _r_current_demand),
-    "WeldingDetectionReq": (iso2.WeldingDetectionReqType, _welding_detection,
+    "WeldingDetectionReq": (iso2.WeldingDetectionReqType, steps.welding_detection,
                             _r_welding_detection),
     "SessionStopReq": (iso2.SessionStopReqType, _session_stop, _r_session_stop),
 }
