@@ -153,41 +153,18 @@ async def run_session(options: SessionOptions, *, clock: Clock = SYSTEM_CLOCK,
     secc = found.response
     host = f"{secc.address}%{options.iface}" if secc.address.is_link_local else str(secc.address)
     result.secc = f"[{host}]:{secc.port}"
-    if secc.tls:
-        from evcc.runtime import tls  # noqa: PLC0415 - cryptography only when TLS is used
-
-        context: ssl.SSLContext | None = tls.client_context(options.roots, keylog=options.keylog)
-    else:
-        context = None
+    connected = await _connect(host, secc.port, use_tls=secc.tls, options=options, clock=clock,
+                               result=result)
+    if isinstance(connected, _Refused):
+        return _done(result, connected.reason, connected.detail, clock, start)
+    reader, writer = connected
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(
-            host, secc.port, ssl=context,
-            server_hostname="" if context else None), CONNECT_TIMEOUT)
-    except (ssl.SSLError, ssl.CertificateError) as exc:
-        from evcc.runtime import tls  # noqa: PLC0415
-
-        failed = tls.refusal_of(exc)
-        return _done(result, failed.reason, failed.detail, clock, start)
-    except (OSError, TimeoutError) as exc:
-        return _done(result, "tcp_connect_failed", f"{result.secc}: {exc}", clock, start)
-    try:
-        if context is not None:
-            from evcc.runtime import tls  # noqa: PLC0415
-
-            ssl_object = writer.get_extra_info("ssl_object")
-            result.tls = ssl_object.version() if ssl_object is not None else None
-            chain = tls.verified_chain(ssl_object) if ssl_object is not None else None
-            refusal = tls.check_secc_chain(chain or [], clock.utc(), result.notes)
-            if refusal is not None:
-                return _done(result, refusal.reason, refusal.detail, clock, start)
         core = SessionCore(SessionConfig(protocols=protocols, timeout_scale=options.timeout_scale),
                            factories)
         await _drive(core, StreamLink(reader, writer), options, clock=clock, start=start,
                      result=result, on_event=on_event)
     finally:
-        writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError, TimeoutError):
-            await asyncio.wait_for(writer.wait_closed(), 1.0)
+        await _close(writer)
     result.duration_ms = (clock.monotonic() - start) * 1000
     return result
 
@@ -224,6 +201,49 @@ async def _drive(core: SessionCore, link: StreamLink, options: SessionOptions, *
     ctx = core.context
     if ctx is not None:
         result.notes.extend(ctx.notes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    reason: str
+    detail: str
+
+
+async def _connect(host: str, port: int, *, use_tls: bool, options: SessionOptions,
+                   clock: Clock, result: SessionResult
+                   ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | _Refused:
+    """TCP, or TLS 1.2 with the SECC chain checked; the refusal when the EV will not go on."""
+    if not use_tls:
+        try:
+            return await asyncio.wait_for(asyncio.open_connection(host, port), CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            return _Refused("tcp_connect_failed", f"{result.secc}: {exc}")
+    from evcc.runtime import tls  # noqa: PLC0415 - cryptography only when TLS is used
+
+    context = tls.client_context(options.roots, keylog=options.keylog)
+    try:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=context, server_hostname=""),
+            CONNECT_TIMEOUT)
+    except (ssl.SSLError, ssl.CertificateError) as exc:
+        failed = tls.refusal_of(exc)
+        return _Refused(failed.reason, failed.detail)
+    except (OSError, TimeoutError) as exc:
+        return _Refused("tcp_connect_failed", f"{result.secc}: {exc}")
+    ssl_object = writer.get_extra_info("ssl_object")
+    result.tls = ssl_object.version() if ssl_object is not None else None
+    chain = tls.verified_chain(ssl_object) if ssl_object is not None else None
+    refusal = tls.check_secc_chain(chain or [], clock.utc(), result.notes)
+    if refusal is None:
+        return reader, writer
+    await _close(writer)
+    return _Refused(refusal.reason, refusal.detail)
+
+
+async def _close(writer: asyncio.StreamWriter) -> None:
+    writer.close()
+    with contextlib.suppress(OSError, ssl.SSLError, TimeoutError):
+        await asyncio.wait_for(writer.wait_closed(), 1.0)
 
 
 def _bench(options: SessionOptions) -> dict[str, Any]:

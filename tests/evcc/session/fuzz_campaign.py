@@ -25,9 +25,6 @@ from evcc.session.events import Ended
 from evcc.session.vehicle import SimulatedBattery
 from tests.evcc.session.replay import ReplaySecc
 
-CASES: dict[str, tuple[str, str, Callable[[], SessionCore]]] = {}
-
-
 def _core(protocol: str, energy: str) -> SessionCore:
     vehicle = SimulatedBattery()
     config = ChargeConfig(energy="dc" if energy == "dc" else "ac", lenient_pre_charge=6,
@@ -37,7 +34,7 @@ def _core(protocol: str, energy: str) -> SessionCore:
     return SessionCore(SessionConfig(protocols=(protocol,)), {protocol: factory})
 
 
-CASES = {
+CASES: dict[str, tuple[str, str, Callable[[], SessionCore]]] = {
     "din-dc": ("evcc_DIN_evcc_config.log", "din", lambda: _core("din", "dc")),
     "iso2-ac": ("evcc_iso2_eim_ac.log", "iso2", lambda: _core("iso2", "ac")),
     "iso2-dc": ("evcc_iso15118_2_evcc_config_eim_dc.log", "iso2", lambda: _core("iso2", "dc")),
