@@ -25,6 +25,7 @@ from evcc.session.events import Ended
 from evcc.session.vehicle import SimulatedBattery
 from tests.evcc.session.replay import ReplaySecc
 
+
 def _core(protocol: str, energy: str) -> SessionCore:
     vehicle = SimulatedBattery()
     config = ChargeConfig(energy="dc" if energy == "dc" else "ac", lenient_pre_charge=6,
